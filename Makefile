@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# snd-rs top-level driver.  Kbuild reads ./Kbuild (not this file) when the
+# repository is placed in the kernel tree as sound/snd-rs/.
+#
+#   make run     set up, build, boot QEMU, load the sound modules, show them
+#   make test    every test; ends with "N passed, N failed"
+#   make help    the other targets
+
+SHELL := /bin/bash
+SCRIPTS := scripts
+export SND_RS_T0 := $(shell date +%s)
+
+.PHONY: all help bootstrap tree kernel samples initramfs guest run test \
+	shell scenario kunit rustdoc clean distclean
+
+all: guest
+
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## bootstrap   install/check Debian packages, Rust 1.95.0 + rust-src, bindgen 0.73.2
+bootstrap:
+	@$(SCRIPTS)/bootstrap.sh
+
+## tree        unpack linux-source-6.12 into the cache, apply patches/, place our files
+tree: bootstrap
+	@$(SCRIPTS)/tree.sh
+
+## kernel      build the test kernel and modules (O= in ~/.cache/snd-rs)
+kernel: tree
+	@$(SCRIPTS)/kernel.sh
+
+## samples     build the userspace clients in samples/ for the guest
+samples: bootstrap
+	@$(SCRIPTS)/samples.sh
+
+## initramfs   busybox + alsa-utils + modules + clients + scenarios
+initramfs: kernel samples
+	@$(SCRIPTS)/initramfs.sh
+
+guest: initramfs
+
+## run         the main job: boot, load the modules, show them working
+run: guest
+	@$(SCRIPTS)/run.sh
+
+## test        every test: static, host, KUnit, guest scenarios
+test: guest
+	@$(SCRIPTS)/test.sh
+
+## shell       interactive guest shell on this terminal (exit powers off)
+shell: guest
+	@$(SCRIPTS)/qemu-run.sh -i -- snd_rs.scenario=shell
+
+## scenario    guest scenarios only: make scenario NAME=aloop_bitexact [MOD=snd-aloop]
+scenario: guest
+	@SND_RS_STAGES=guest SND_RS_ONLY='^$(NAME)/$(or $(MOD),.*)$$' $(SCRIPTS)/test.sh
+
+## kunit       the KUnit suites with kunit.py run (its own build dir)
+kunit: tree
+	@$(SCRIPTS)/kunit.sh
+
+## rustdoc     make rustdoc, including the snd-rs crates
+rustdoc: kernel
+	@$(SCRIPTS)/rustdoc.sh
+
+## clean       remove build output (keeps the unpacked tree and toolchain)
+clean:
+	rm -rf "$${SND_RS_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/snd-rs}"/{linux-build,modroot,initramfs,results,cargo-target,kunit-build}
+
+## distclean   remove the whole cache (~/.cache/snd-rs)
+distclean:
+	rm -rf "$${SND_RS_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/snd-rs}"

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suites written in Rust, for Linux 6.12 (which has no `#[kunit_tests]`).
+//!
+//! A suite is a list of plain Rust functions taking a [`Test`]. [`kunit_suite!`] builds the C
+//! `struct kunit_case` table and `struct kunit_suite` for them at compile time and places the
+//! suite in the `.kunit_test_suites` section, exactly where `kunit_test_suite()` puts a C suite:
+//! built into vmlinux it runs at boot (with `kunit.enable=1`, or under `kunit.py run`); in a
+//! module it runs when the module is loaded.
+//!
+//! Checks never panic and never abort the test thread. [`kunit_expect!`] and
+//! [`kunit_expect_eq!`] record a failure through KUnit's own reporting (same output as C's
+//! `KUNIT_EXPECT_*`) and carry on; [`kunit_require!`] records it and returns from the case
+//! function, so destructors run and locks are released, unlike C's `KUNIT_ASSERT_*`, which
+//! ends the thread.
+//!
+//! # Examples
+//!
+//! ```ignore
+//! use snd_kunit::{kunit_expect_eq, kunit_require, kunit_suite, Test};
+//!
+//! fn adds(test: &mut Test<'_>) {
+//!     kunit_expect_eq!(test, 1 + 1, 2);
+//! }
+//!
+//! fn finds(test: &mut Test<'_>) {
+//!     let v = [1, 2, 3];
+//!     let pos = v.iter().position(|&x| x == 2);
+//!     kunit_require!(test, pos.is_some());
+//!     kunit_expect_eq!(test, pos, Some(1));
+//! }
+//!
+//! kunit_suite!(example_suite, [adds, finds]);
+//! ```
+
+#![no_std]
+
+use core::{cell::UnsafeCell, ffi::c_void, fmt, marker::PhantomData, ptr::NonNull};
+use kernel::{bindings, ffi::c_char};
+
+/// Length of `struct kunit_suite.name`, including the terminating NUL.
+const SUITE_NAME_LEN: usize = 256;
+
+/// The test case being run, as KUnit hands it to a case function.
+///
+/// # Invariants
+///
+/// `raw` is the `struct kunit` KUnit passed to the running case, valid for `'a`.
+pub struct Test<'a> {
+    raw: NonNull<bindings::kunit>,
+    _case: PhantomData<&'a mut bindings::kunit>,
+}
+
+impl Test<'_> {
+    /// Wraps the `struct kunit` KUnit passed to a case's `run_case`.
+    ///
+    /// # Safety
+    ///
+    /// `raw` must be the pointer KUnit passed to the running case, and the returned value must
+    /// not outlive that call.
+    #[doc(hidden)]
+    pub unsafe fn from_raw(raw: *mut bindings::kunit) -> Option<Self> {
+        // INVARIANT: the caller guarantees `raw` is the running case's `struct kunit`.
+        NonNull::new(raw).map(|raw| Self {
+            raw,
+            _case: PhantomData,
+        })
+    }
+
+    /// Records a failed check; KUnit prints it in its usual format and marks the case failed.
+    ///
+    /// Used by the check macros, which pass the location and the condition's source text.
+    #[doc(hidden)]
+    pub fn fail(
+        &mut self,
+        file: &'static [u8],
+        line: u32,
+        condition: &'static [u8],
+        message: fmt::Arguments<'_>,
+    ) {
+        let location = bindings::kunit_loc {
+            file: nul_terminated(file),
+            line: line.try_into().unwrap_or(i32::MAX),
+        };
+        let assertion = bindings::kunit_unary_assert {
+            assert: bindings::kunit_assert {},
+            condition: nul_terminated(condition),
+            expected_true: true,
+        };
+        // SAFETY: `self.raw` is the running case's `struct kunit` (type invariant). `location`
+        // and `assertion` live until the call returns and their strings are NUL-terminated
+        // (`nul_terminated` checks). The format function matches `kunit_unary_assert`. `%pA`
+        // takes a `fmt::Arguments`, which `message` is, alive for the call.
+        // `__kunit_do_failed_assertion` only reports; it does not abort the thread.
+        unsafe {
+            bindings::__kunit_do_failed_assertion(
+                self.raw.as_ptr(),
+                &location,
+                bindings::kunit_assert_type_KUNIT_EXPECTATION,
+                &assertion.assert,
+                Some(bindings::kunit_unary_assert_format),
+                c"%pA".as_ptr().cast(),
+                core::ptr::from_ref(&message).cast::<c_void>(),
+            );
+        }
+    }
+}
+
+/// Returns `bytes` as a C string pointer, or a placeholder when it is not NUL-terminated.
+fn nul_terminated(bytes: &'static [u8]) -> *const c_char {
+    match bytes.last() {
+        Some(0) => bytes.as_ptr().cast(),
+        _ => c"?".as_ptr().cast(),
+    }
+}
+
+/// The NULL-terminated `struct kunit_case` table of a suite.
+///
+/// # Invariants
+///
+/// Only KUnit writes to the table (each case's status and log), while it runs the suite.
+#[doc(hidden)]
+#[repr(transparent)]
+pub struct CaseTable<const N: usize>(UnsafeCell<[bindings::kunit_case; N]>);
+
+// SAFETY: Rust code never touches the table after building it; KUnit serialises its own
+// accesses (type invariant).
+unsafe impl<const N: usize> Sync for CaseTable<N> {}
+
+impl<const N: usize> CaseTable<N> {
+    /// Builds the table; the last entry must be [`case_end`].
+    pub const fn new(cases: [bindings::kunit_case; N]) -> Self {
+        Self(UnsafeCell::new(cases))
+    }
+
+    /// The table as KUnit's `test_cases` pointer.
+    pub const fn as_ptr(&self) -> *mut bindings::kunit_case {
+        self.0.get().cast()
+    }
+}
+
+/// One `struct kunit_case`, as C's `KUNIT_CASE()` builds it.
+#[doc(hidden)]
+pub const fn case(
+    name: &'static str,
+    run: unsafe extern "C" fn(*mut bindings::kunit),
+) -> bindings::kunit_case {
+    // SAFETY: all-zero is a valid `struct kunit_case` (null pointers, `None` callbacks,
+    // zero enums), the same as C's designated initialiser leaves the other fields.
+    let mut case: bindings::kunit_case = unsafe { core::mem::zeroed() };
+    case.run_case = Some(run);
+    case.name = name.as_ptr().cast();
+    case
+}
+
+/// The all-zero entry that ends a case table.
+#[doc(hidden)]
+pub const fn case_end() -> bindings::kunit_case {
+    // SAFETY: all-zero is a valid `struct kunit_case`; KUnit stops at a null `run_case`.
+    unsafe { core::mem::zeroed() }
+}
+
+/// A `struct kunit_suite`.
+///
+/// # Invariants
+///
+/// Only KUnit writes to the suite (status, log, debugfs), while it runs it.
+#[doc(hidden)]
+#[repr(transparent)]
+pub struct Suite(UnsafeCell<bindings::kunit_suite>);
+
+// SAFETY: Rust code never touches the suite after building it; KUnit serialises its own
+// accesses (type invariant).
+unsafe impl Sync for Suite {}
+
+impl Suite {
+    /// Builds a suite named `name` (at most 255 bytes) running `cases`.
+    pub const fn new(name: &str, cases: *mut bindings::kunit_case) -> Self {
+        // SAFETY: all-zero is a valid `struct kunit_suite`, as in C's static initialisers.
+        let mut suite: bindings::kunit_suite = unsafe { core::mem::zeroed() };
+        let bytes = name.as_bytes();
+        // Checked at compile time: the macro evaluates this in a `static`.
+        assert!(bytes.len() < SUITE_NAME_LEN, "KUnit suite name too long");
+        let mut i = 0;
+        while i < bytes.len() {
+            suite.name[i] = bytes[i] as c_char;
+            i += 1;
+        }
+        suite.test_cases = cases;
+        Self(UnsafeCell::new(suite))
+    }
+
+    /// The suite as KUnit sees it.
+    pub const fn as_ptr(&self) -> *mut bindings::kunit_suite {
+        self.0.get()
+    }
+}
+
+/// An entry of the `.kunit_test_suites` section: a pointer to a suite.
+#[doc(hidden)]
+#[repr(transparent)]
+pub struct SuiteEntry(pub *mut bindings::kunit_suite);
+
+// SAFETY: the pointer is only read, by KUnit, to find the suite.
+unsafe impl Sync for SuiteEntry {}
+
+/// Declares a KUnit suite made of Rust functions `fn(&mut Test<'_>)`.
+///
+/// The suite is named after the first argument; each case after its function. See the crate
+/// documentation for an example.
+#[macro_export]
+macro_rules! kunit_suite {
+    ($suite:ident, [$($case:path),+ $(,)?]) => {
+        const _: () = {
+            static CASES: $crate::CaseTable<{ [$(stringify!($case)),+].len() + 1 }> =
+                $crate::CaseTable::new([
+                    $($crate::case(
+                        concat!(stringify!($case), "\0"),
+                        {
+                            unsafe extern "C" fn run(raw: *mut ::kernel::bindings::kunit) {
+                                // SAFETY: KUnit calls `run_case` with the running case's
+                                // `struct kunit`, and `test` does not outlive this call.
+                                if let Some(mut test) = unsafe { $crate::Test::from_raw(raw) } {
+                                    $case(&mut test);
+                                }
+                            }
+                            run
+                        },
+                    ),)+
+                    $crate::case_end(),
+                ]);
+            static SUITE: $crate::Suite = $crate::Suite::new(stringify!($suite), CASES.as_ptr());
+            #[used]
+            #[link_section = ".kunit_test_suites"]
+            static ENTRY: $crate::SuiteEntry = $crate::SuiteEntry(SUITE.as_ptr());
+        };
+    };
+}
+
+/// Checks that a condition holds; on failure records it (with an optional message) and goes on.
+#[macro_export]
+macro_rules! kunit_expect {
+    ($test:expr, $cond:expr $(,)?) => {
+        $crate::kunit_expect!($test, $cond, "")
+    };
+    ($test:expr, $cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            $crate::Test::fail(
+                $test,
+                concat!(file!(), "\0").as_bytes(),
+                line!(),
+                concat!(stringify!($cond), "\0").as_bytes(),
+                format_args!($($msg)+),
+            );
+        }
+    };
+}
+
+/// Checks that two values are equal; on failure records both (with `{:?}`) and goes on.
+#[macro_export]
+macro_rules! kunit_expect_eq {
+    ($test:expr, $left:expr, $right:expr $(,)?) => {
+        match (&$left, &$right) {
+            (left, right) => {
+                $crate::kunit_expect!(
+                    $test,
+                    *left == *right,
+                    "left: {:?}, right: {:?}",
+                    left,
+                    right
+                );
+            }
+        }
+    };
+}
+
+/// Checks that a condition holds; on failure records it and returns from the case function.
+#[macro_export]
+macro_rules! kunit_require {
+    ($test:expr, $cond:expr $(,)?) => {
+        $crate::kunit_require!($test, $cond, "")
+    };
+    ($test:expr, $cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            $crate::Test::fail(
+                $test,
+                concat!(file!(), "\0").as_bytes(),
+                line!(),
+                concat!(stringify!($cond), "\0").as_bytes(),
+                format_args!($($msg)+),
+            );
+            return;
+        }
+    };
+}

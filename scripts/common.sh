@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the snd-rs scripts.  Sourced, never run.
+
+set -euo pipefail
+
+SND_RS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${SND_RS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/snd-rs}
+SRC=$CACHE/linux-src           # Debian's linux-source-6.12, patched, our files placed
+OUT=$CACHE/linux-build         # O= build directory
+MODROOT=$CACHE/modroot         # modules_install target
+INITRAMFS_DIR=$CACHE/initramfs
+HOSTTARGET=$CACHE/cargo-target
+TARBALL=/usr/src/linux-source-6.12.tar.xz
+JOBS=${JOBS:-$(nproc)}
+KMAKE=(make -C "$SRC" O="$OUT" LLVM=-19 CLIPPY=1 -j"$JOBS")
+
+export RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-1.95.0}
+export PATH=$HOME/.cargo/bin:$PATH
+
+SND_RS_T0=${SND_RS_T0:-$(date +%s)}
+export SND_RS_T0
+
+elapsed() {
+	local s=$(($(date +%s) - SND_RS_T0))
+	printf '%02d:%02d' $((s / 60)) $((s % 60))
+}
+
+# step NAME...: one progress line with the time since `make` started.
+step() { printf '[snd-rs %s] %s\n' "$(elapsed)" "$*"; }
+
+die() { printf 'snd-rs: error: %s\n' "$*" >&2; exit 1; }

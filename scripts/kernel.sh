@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Configures and builds the test kernel and its modules out of source (O=).
+# The config is regenerated when .config.fragment changes; Kbuild takes care
+# of everything else incrementally.
+source "$(dirname "$0")/common.sh"
+
+mkdir -p "$OUT"
+frag=$SND_RS_ROOT/.config.fragment
+stamp=$OUT/.snd-rs-fragment
+if [ ! -f "$OUT/.config" ] || ! cmp -s "$frag" "$stamp"; then
+	step "configuring the test kernel from .config.fragment"
+	cp "$frag" "$OUT/.config"
+	"${KMAKE[@]}" -s olddefconfig >/dev/null
+	# Every line of the fragment must have survived olddefconfig.
+	bad=()
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*) grep -qxF "$line" "$OUT/.config" || bad+=("$line") ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }; sym=${sym%% *}
+			! grep -q "^$sym=" "$OUT/.config" || bad+=("$line") ;;
+		esac
+	done <"$frag"
+	((${#bad[@]} == 0)) || die "these .config.fragment lines did not survive olddefconfig (missing dependency?): ${bad[*]}"
+	cp "$frag" "$stamp"
+fi
+
+release=$("${KMAKE[@]}" -s kernelrelease)
+step "building Linux $release (linux-source-6.12 $(cat "$SRC/.snd-rs/deb-version")) in $OUT"
+log=$OUT/.snd-rs-build.log
+t0=$(date +%s)
+"${KMAKE[@]}" ${KMAKE_TARGETS:-bzImage modules} >"$log" 2>&1 &
+pid=$!
+# Progress every 30 s: what is being built and for how long.
+while kill -0 "$pid" 2>/dev/null; do
+	for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+	kill -0 "$pid" 2>/dev/null || break
+	last=$(grep -E '^  [A-Z]' "$log" | tail -n1 | sed 's/^ *//')
+	step "  kernel build running ($(($(date +%s) - t0)) s): ${last:-starting}"
+done
+if ! wait "$pid"; then
+	grep -E 'error|Error|warning: unused' "$log" | head -n 40 >&2
+	die "kernel build failed; full log: $log"
+fi
+# Rust warnings in our own code are build failures for us.
+if grep -A6 -E '^(warning|error)' "$log" | grep -qE -- '--> (rust/snd_|sound/snd-rs/)'; then
+	grep -B2 -A12 -E '^(warning|error)' "$log" | grep -B8 -A8 -E -- '--> (rust/snd_|sound/snd-rs/)' >&2
+	die "Rust warnings in snd-rs code (rustc/clippy); full log: $log"
+fi
+step "kernel built in $(($(date +%s) - t0)) s: $OUT/arch/x86/boot/bzImage"
+
+rm -rf "$MODROOT"
+"${KMAKE[@]}" -s INSTALL_MOD_PATH="$MODROOT" modules_install >/dev/null
+echo "$release" >"$OUT/.snd-rs-release"
+step "modules installed for $release"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boots the test kernel with our initramfs under QEMU (TCG).
+#
+#   qemu-run.sh [-t SECONDS] [-l LOGFILE] [-i] [-- KERNEL ARGS...]
+#
+# -i: interactive, the serial console on this terminal (make shell).
+# Otherwise the serial log goes to LOGFILE and QEMU is killed after SECONDS;
+# the exit status is QEMU's, or 124 on timeout.  It always returns.
+source "$(dirname "$0")/common.sh"
+
+timeout_s=300
+log=
+interactive=
+while getopts "t:l:i" opt; do
+	case $opt in
+	t) timeout_s=$OPTARG ;;
+	l) log=$OPTARG ;;
+	i) interactive=1 ;;
+	*) die "usage: qemu-run.sh [-t SECONDS] [-l LOGFILE] [-i] [-- KERNEL ARGS...]" ;;
+	esac
+done
+shift $((OPTIND - 1))
+
+kernel=$OUT/arch/x86/boot/bzImage
+initrd=$INITRAMFS_DIR/initramfs.cpio.gz
+[ -f "$kernel" ] || die "no kernel at $kernel (make kernel)"
+[ -f "$initrd" ] || die "no initramfs at $initrd (make initramfs)"
+
+cmdline="console=ttyS0 panic=-1 random.trust_cpu=on kunit.enable=0 $*"
+qemu=(qemu-system-x86_64 -machine pc -cpu max -smp 2 -m 2048 -no-reboot
+      -kernel "$kernel" -initrd "$initrd" -append "$cmdline"
+      -device virtio-rng-pci ${SND_RS_QEMU_EXTRA:-})
+[ -f /usr/share/qemu/qboot.rom ] && qemu+=(-bios qboot.rom)
+
+if [ -n "$interactive" ]; then
+	exec "${qemu[@]}" -nographic
+fi
+[ -n "$log" ] || die "-l LOGFILE is required unless -i"
+rm -f "$log"
+timeout -k 5 "$timeout_s" "${qemu[@]}" -nodefaults -display none -serial "file:$log" \
+	</dev/null >"$log.qemu" 2>&1 && rc=0 || rc=$?
+exit "$rc"

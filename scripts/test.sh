@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs every snd-rs test and ends with "N passed, N failed":
+#   static  checkpatch on the patch series and C glue, rustfmt on our Rust
+#   host    cargo test of the workspace (pure logic of the samples)
+#   harness the QEMU harness catches a WARNING, a panic and a hang
+#   kunit   one boot with kunit.enable=1; KTAP parsed by kunit.py
+#   guest   each scenario in tests/scenarios/ against each module it names
+# A guest log with a kernel report (BUG, WARNING, KASAN, lockdep, ...) fails
+# its test.  SND_RS_STAGES (default "static host kunit guest") picks stages;
+# SND_RS_ONLY=<regex on scenario/module> limits the guest scenarios.
+source "$(dirname "$0")/common.sh"
+stages=" ${SND_RS_STAGES:-static host harness kunit guest} "
+stage() { [[ $stages == *" $1 "* ]]; }
+
+results=$CACHE/results
+rm -rf "$results"
+mkdir -p "$results"
+passed=0
+failed=0
+failures=()
+pass() { passed=$((passed + ${2:-1})); printf '  ok    %s\n' "$1"; }
+fail() { failed=$((failed + ${2:-1})); failures+=("$1"); printf '  FAIL  %s\n' "$1"; }
+
+if stage static; then
+step "static checks"
+checkpatch=$SRC/scripts/checkpatch.pl
+for p in "$SND_RS_ROOT"/patches/*.patch; do
+	if out=$("$checkpatch" --no-tree -q "$p" 2>&1) && [ -z "$out" ]; then
+		pass "checkpatch $(basename "$p")"
+	else
+		printf '%s\n' "$out" | head -n 20; fail "checkpatch $(basename "$p")"
+	fi
+done
+for c in $(cd "$SND_RS_ROOT" && git ls-files '*.c' 2>/dev/null || find rust sound tests -name '*.c'); do
+	if out=$("$checkpatch" --no-tree -q -f "$SND_RS_ROOT/$c" 2>&1) && [ -z "$out" ]; then
+		pass "checkpatch $c"
+	else
+		printf '%s\n' "$out" | head -n 20; fail "checkpatch $c"
+	fi
+done
+mapfile -t kernel_rs < <(cd "$SND_RS_ROOT" && find rust sound tests/kunit -name '*.rs' | sort)
+if (cd "$SND_RS_ROOT" && rustfmt --check --edition 2021 --config-path "$SRC/.rustfmt.toml" "${kernel_rs[@]}"); then
+	pass "rustfmt (kernel style) on ${#kernel_rs[@]} files"
+else
+	fail "rustfmt (kernel style)"
+fi
+if (cd "$SND_RS_ROOT" && cargo fmt --all --check); then
+	pass "cargo fmt (samples)"
+else
+	fail "cargo fmt (samples)"
+fi
+
+fi
+
+if stage host; then
+step "host tests (cargo test)"
+if out=$(cd "$SND_RS_ROOT" && CARGO_TARGET_DIR=$HOSTTARGET cargo test --release --workspace 2>&1); then :; fi
+printf '%s\n' "$out" | grep -E '^test |test result' | sed 's/^/  /'
+n_ok=$(printf '%s\n' "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1/p' | paste -sd+ | bc)
+n_bad=$(printf '%s\n' "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\2/p' | paste -sd+ | bc)
+if [ -z "$n_ok" ]; then
+	printf '%s\n' "$out" | tail -n 20; fail "cargo test did not run"
+else
+	((n_ok > 0)) && pass "cargo test" "$n_ok"
+	((n_bad > 0)) && fail "cargo test" "$n_bad"
+fi
+
+fi
+
+# guest NAME TIMEOUT ARGS...: one boot; sets $log and returns 0 when the
+# guest reported rc=0 and the log is clean.
+guest() {
+	local name=$1 t=$2; shift 2
+	log=$results/$name.log
+	local rc=0
+	"$SND_RS_ROOT/scripts/qemu-run.sh" -t "$t" -l "$log" -- "$@" || rc=$?
+	if [ "$rc" = 124 ]; then
+		echo "    guest timed out after $t s; last lines:"; tail -n 15 "$log" | sed 's/^/    | /'
+		return 1
+	fi
+	local clean=0
+	"$SND_RS_ROOT/scripts/check-log.sh" "$log" || clean=1
+	if ! grep -q 'SND-RS-RESULT: .* rc=0' "$log"; then
+		echo "    guest result: $(grep -a 'SND-RS-RESULT' "$log" || echo 'none (crashed?)'); last lines:"
+		grep -a '\[scenario\]\|FAIL' "$log" | tail -n 15 | sed 's/^/    | /'
+		return 1
+	fi
+	return $clean
+}
+
+if stage harness; then
+step "harness self-tests (each guest misbehaves on purpose)"
+# The scenario itself exits 0; only the WARNING in the log may fail it.
+if ! guest selftest-warn 120 snd_rs.scenario=_selftest_warn snd_rs.module=lkdtm >/dev/null &&
+	grep -q 'SND-RS-RESULT: _selftest_warn rc=0' "$log" &&
+	! "$SND_RS_ROOT/scripts/check-log.sh" "$log" >/dev/null; then
+	pass "harness: a WARNING in a passing scenario fails it"
+else
+	fail "harness: a WARNING went unnoticed ($log)"
+fi
+t0=$(date +%s)
+if ! guest selftest-panic 120 snd_rs.scenario=_selftest_panic snd_rs.module=- >/dev/null &&
+	grep -q 'Kernel panic' "$log" && (($(date +%s) - t0 < 100)); then
+	pass "harness: a guest panic fails the scenario and ends the boot ($(($(date +%s) - t0)) s)"
+else
+	fail "harness: guest panic not handled ($log)"
+fi
+t0=$(date +%s)
+if ! guest selftest-hang 25 snd_rs.scenario=_selftest_hang snd_rs.module=- >/dev/null &&
+	(($(date +%s) - t0 < 45)); then
+	pass "harness: a hung guest is killed at its timeout ($(($(date +%s) - t0)) s)"
+else
+	fail "harness: hung guest not stopped ($log)"
+fi
+fi
+
+if stage kunit; then
+step "KUnit (boot with kunit.enable=1)"
+if guest kunit 600 kunit.enable=1 snd_rs.scenario=kunit; then kunit_clean=1; else kunit_clean=0; fi
+kunit_py=$SRC/tools/testing/kunit/kunit.py
+if parsed=$(python3 "$kunit_py" parse "$log" 2>&1); then :; fi
+printf '%s\n' "$parsed" >"$results/kunit.parsed"
+printf '%s\n' "$parsed" | grep -E '\[(PASSED|FAILED|CRASHED|SKIPPED)\]|Testing complete' | sed 's/^/  /' | grep -v '^\s*$' | tail -n 40
+summary=$(printf '%s\n' "$parsed" | grep 'Testing complete' | tail -n1)
+k_pass=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<<"$summary")
+k_fail=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<<"$summary")
+k_crash=$(sed -n 's/.*crashed: \([0-9]*\).*/\1/p' <<<"$summary")
+k_fail=$(( ${k_fail:-0} + ${k_crash:-0} ))
+if [ -z "$k_pass" ]; then
+	fail "KUnit: no results parsed from $log"
+else
+	((k_pass > 0)) && pass "KUnit cases" "$k_pass"
+	((k_fail > 0)) && fail "KUnit cases" "$k_fail"
+	grep -q 'snd_sync_irq_spinlock' "$log" || fail "KUnit: snd-rs Rust suites did not run"
+fi
+((kunit_clean)) || fail "KUnit boot: clean log and orderly shutdown"
+fi
+
+if stage guest; then
+step "guest scenarios"
+for s in "$SND_RS_ROOT"/tests/scenarios/[!_]*.sh; do
+	name=$(basename "$s" .sh)
+	mods=$(sed -n 's/^# modules: *//p' "$s" | head -n1)
+	for mod in $mods; do
+		[[ "$name/$mod" =~ ${SND_RS_ONLY:-.} ]] || continue
+		t0=$(date +%s)
+		if guest "$name-$mod" 300 snd_rs.scenario="$name" snd_rs.module="$mod"; then
+			pass "$name [$mod] ($(($(date +%s) - t0)) s)"
+		else
+			fail "$name [$mod] (log: $log)"
+		fi
+	done
+done
+fi
+
+echo
+if ((failed)); then
+	echo "failed:"; printf '  %s\n' "${failures[@]}"
+fi
+step "tests done"
+echo "$passed passed, $failed failed"
+((failed == 0))

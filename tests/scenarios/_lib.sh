@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest scenarios (sourced).  A scenario is a POSIX sh script run
+# by /init with the module under test as $1; it exits 0 on pass.  Its header
+# line "# modules: a b" lists the modules `make test` runs it against.
+
+MOD=${1:?module name}
+
+say() { echo "[scenario] $*"; }
+fail() { echo "[scenario] FAIL: $*"; exit 1; }
+run() { say "\$ $*"; "$@" || fail "'$*' exited $?"; }
+
+# load MODULE [ARGS...]: modprobe and show what the module registered.
+load() {
+	run modprobe "$@"
+	say "loaded $1: $(grep -c . /proc/asound/cards) lines in /proc/asound/cards"
+}
