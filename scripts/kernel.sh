@@ -44,8 +44,11 @@ if ! wait "$pid"; then
 	die "kernel build failed; full log: $log"
 fi
 # Rust warnings in our own code are build failures for us.
-if grep -A6 -E '^(warning|error)' "$log" | grep -qE -- '--> (rust/snd_|sound/snd-rs/)'; then
-	grep -B2 -A12 -E '^(warning|error)' "$log" | grep -B8 -A8 -E -- '--> (rust/snd_|sound/snd-rs/)' >&2
+if grep -A6 -E '^(warning|error)' "$log" | grep -qE -- "$OURS"; then
+	grep -B2 -A12 -E '^(warning|error)' "$log" | grep -B8 -A8 -E -- "$OURS" >&2
+	# Rebuild them next time too, so the warnings cannot pass unseen.
+	find "$OUT/sound/snd-rs" -name '*.o' -delete 2>/dev/null || true
+	rm -f "$OUT"/rust/snd_*.o
 	die "Rust warnings in snd-rs code (rustc/clippy); full log: $log"
 fi
 step "kernel built in $(($(date +%s) - t0)) s: $OUT/arch/x86/boot/bzImage"

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/common.sh"
 log=$OUT/.snd-rs-rustdoc.log
 "${KMAKE[@]}" rustdoc >"$log" 2>&1 || { tail -n 30 "$log"; die "make rustdoc failed"; }
-if grep -A6 -E '^(warning|error)' "$log" | grep -qE -- '--> (rust/snd_|sound/snd-rs/)'; then
+if grep -A6 -E '^(warning|error)' "$log" | grep -qE -- "$OURS"; then
 	grep -B2 -A12 -E '^(warning|error)' "$log" | head -n 60
 	die "rustdoc warnings in snd-rs code; log: $log"
 fi

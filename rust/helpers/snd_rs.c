@@ -6,6 +6,8 @@
 
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 
 unsigned long rust_helper_spin_lock_irqsave(spinlock_t *lock)
@@ -42,4 +44,14 @@ void rust_helper_local_irq_restore(unsigned long flags)
 void rust_helper_might_sleep(void)
 {
 	might_sleep();
+}
+
+bool rust_helper_in_hardirq(void)
+{
+	return in_hardirq();
+}
+
+int rust_helper_cond_resched(void)
+{
+	return cond_resched();
 }

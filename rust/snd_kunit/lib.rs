@@ -36,7 +36,14 @@
 #![no_std]
 
 use core::{cell::UnsafeCell, ffi::c_void, fmt, marker::PhantomData, ptr::NonNull};
-use kernel::{bindings, ffi::c_char};
+use kernel::{
+    bindings,
+    ffi::c_char,
+    new_condvar, new_spinlock,
+    prelude::*,
+    sync::{Arc, CondVar, SpinLock},
+    workqueue,
+};
 
 /// Length of `struct kunit_suite.name`, including the terminating NUL.
 const SUITE_NAME_LEN: usize = 256;
@@ -102,6 +109,164 @@ impl Test<'_> {
                 c"%pA".as_ptr().cast(),
                 core::ptr::from_ref(&message).cast::<c_void>(),
             );
+        }
+    }
+}
+
+/// Runs `checks` against a detached `struct kunit` and returns whether they recorded a failure.
+///
+/// The detached test is set up with `kunit_init_test()`, as KUnit's own `kunit-test.c` does to
+/// test its assertions, so the running case is not affected; KUnit still prints the failure,
+/// under the name `deliberate_failure`. This is how the checks themselves are tested.
+pub fn records_failure(checks: impl FnOnce(&mut Test<'_>)) -> bool {
+    let mut raw = core::mem::MaybeUninit::<bindings::kunit>::zeroed();
+    // SAFETY: `raw` is writable and stays in place (it is never moved) while it is used below;
+    // the name is a static NUL-terminated string and a null log is allowed.
+    unsafe {
+        bindings::kunit_init_test(
+            raw.as_mut_ptr(),
+            c"deliberate_failure".as_ptr().cast(),
+            core::ptr::null_mut(),
+        )
+    };
+    // SAFETY: `raw` was initialised by `kunit_init_test()` just above and outlives `test`.
+    if let Some(mut test) = unsafe { Test::from_raw(raw.as_mut_ptr()) } {
+        checks(&mut test);
+    }
+    // SAFETY: `raw` is initialised and no longer borrowed.
+    let status = unsafe { (*raw.as_ptr()).status };
+    status == bindings::kunit_status_KUNIT_FAILURE
+}
+
+/// Runs `f` in hard interrupt context on this CPU and returns once it has run; returns false
+/// (without running it) if the interrupt work could not be queued.
+///
+/// `f` runs from an `irq_work`, which x86 raises with a self-IPI: a real hard IRQ, as a timer
+/// or sequencer callback would see, with lockdep's and `might_sleep()`'s checks active.
+pub fn run_in_hardirq<F: FnOnce() + Send>(f: F) -> bool {
+    #[repr(C)]
+    struct Work<F> {
+        work: bindings::irq_work,
+        f: Option<F>,
+    }
+
+    /// # Safety
+    ///
+    /// `work` must be the `work` field of a live `Work<F>` that nothing else accesses during
+    /// the call.
+    unsafe extern "C" fn run<F: FnOnce()>(work: *mut bindings::irq_work) {
+        let this = work.cast::<Work<F>>();
+        // SAFETY: `work` is the first field of a `#[repr(C)] Work<F>` (so the cast is the
+        // whole struct, with its provenance), which `run_in_hardirq` keeps alive and does not
+        // touch until `irq_work_sync()` has seen this function return.
+        if let Some(f) = unsafe { (*this).f.take() } {
+            f();
+        }
+    }
+
+    let mut work = Work {
+        // SAFETY: all-zero is an idle `struct irq_work` (C's `IRQ_WORK_INIT()` leaves the
+        // flags, list node and rcuwait zero); the callback is set next.
+        work: unsafe { core::mem::zeroed() },
+        f: Some(f),
+    };
+    work.work.func = Some(run::<F>);
+    let this = core::ptr::addr_of_mut!(work);
+    // SAFETY: `this` points to the initialised work above, which stays in place until
+    // `irq_work_sync()` returns; nothing else touches it meanwhile.
+    let queued = unsafe { bindings::irq_work_queue(core::ptr::addr_of_mut!((*this).work)) };
+    // SAFETY: as above; `irq_work_sync()` returns once the callback is no longer running.
+    unsafe { bindings::irq_work_sync(core::ptr::addr_of_mut!((*this).work)) };
+    queued
+}
+
+/// Sleeps for at least `ms` milliseconds. C: `msleep()`.
+pub fn sleep_ms(ms: u32) {
+    // SAFETY: `msleep()` may be called from any sleepable context, which a test case is.
+    unsafe { bindings::msleep(ms) }
+}
+
+/// Lets other tasks run if this one has run long enough; busy test loops call it so that they
+/// cannot starve the threads they race with. C: `cond_resched()`.
+pub fn cond_resched() {
+    // SAFETY: `cond_resched()` may be called from any sleepable context.
+    unsafe { bindings::cond_resched() };
+}
+
+#[pin_data]
+struct WorkerState {
+    #[pin]
+    running: SpinLock<usize>,
+    #[pin]
+    finished: CondVar,
+}
+
+/// Work items running a test's concurrent side; dropping (or [`Workers::join`]ing) this waits
+/// until every one of them has returned, so they never outlive the case.
+pub struct Workers {
+    state: Arc<WorkerState>,
+}
+
+impl Workers {
+    /// Runs `body(i)` for `i` in `0..n`, each in its own work item on the unbound system
+    /// workqueue, so they run in parallel with each other and with the caller.
+    pub fn spawn<F>(n: usize, body: F) -> Result<Self>
+    where
+        F: Fn(usize) + Send + Sync + 'static,
+    {
+        Self::spawn_shared(n, Arc::new(body, GFP_KERNEL)?)
+    }
+
+    // Not generic: lockdep keys its classes by the address of a static, which a generic
+    // function shares among its instantiations, while each instantiating crate has its own
+    // copy of the class name; lockdep warns when those meet. So the locks and `try_spawn()`
+    // below are instantiated once, here.
+    fn spawn_shared(n: usize, body: Arc<dyn Fn(usize) + Send + Sync>) -> Result<Self> {
+        let state = Arc::pin_init(
+            pin_init!(WorkerState {
+                running <- new_spinlock!(n, "snd_kunit::Workers::running"),
+                finished <- new_condvar!("snd_kunit::Workers::finished"),
+            }),
+            GFP_KERNEL,
+        )?;
+        let workers = Self {
+            state: state.clone(),
+        };
+        for i in 0..n {
+            if let Err(e) = Self::spawn_one(state.clone(), body.clone(), i) {
+                // The items not spawned will never finish; stop waiting for them.
+                *workers.state.running.lock() -= n - i;
+                return Err(e);
+            }
+        }
+        Ok(workers)
+    }
+
+    fn spawn_one(
+        state: Arc<WorkerState>,
+        body: Arc<dyn Fn(usize) + Send + Sync>,
+        i: usize,
+    ) -> Result {
+        workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+            body(i);
+            let mut running = state.running.lock();
+            *running -= 1;
+            if *running == 0 {
+                state.finished.notify_all();
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Waits until every work item has returned.
+    pub fn join(self) {}
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        let mut running = self.state.running.lock();
+        while *running > 0 {
+            self.state.finished.wait(&mut running);
         }
     }
 }
@@ -256,19 +421,30 @@ macro_rules! kunit_expect {
     };
 }
 
-/// Checks that two values are equal; on failure records both (with `{:?}`) and goes on.
+/// Checks that two values are equal; on failure records both (with `{:?}`), plus an optional
+/// message, and goes on.
 #[macro_export]
 macro_rules! kunit_expect_eq {
     ($test:expr, $left:expr, $right:expr $(,)?) => {
+        $crate::kunit_expect_eq!($test, $left, $right, "")
+    };
+    ($test:expr, $left:expr, $right:expr, $($msg:tt)+) => {
         match (&$left, &$right) {
             (left, right) => {
-                $crate::kunit_expect!(
-                    $test,
-                    *left == *right,
-                    "left: {:?}, right: {:?}",
-                    left,
-                    right
-                );
+                if !(*left == *right) {
+                    $crate::Test::fail(
+                        $test,
+                        concat!(file!(), "\0").as_bytes(),
+                        line!(),
+                        concat!(stringify!($left), " == ", stringify!($right), "\0").as_bytes(),
+                        format_args!(
+                            "left: {:?}, right: {:?} {}",
+                            left,
+                            right,
+                            format_args!($($msg)+)
+                        ),
+                    );
+                }
             }
         }
     };

@@ -13,6 +13,14 @@ pub fn irqs_disabled() -> bool {
     unsafe { bindings::irqs_disabled() }
 }
 
+/// Returns whether this CPU is running a hard interrupt handler.
+///
+/// C: `in_hardirq()`.
+pub fn in_hardirq() -> bool {
+    // SAFETY: `in_hardirq()` only reads this CPU's preempt count.
+    unsafe { bindings::in_hardirq() }
+}
+
 /// Local interrupts disabled until this value is dropped, then restored to what they were.
 ///
 /// C: `local_irq_save()` / `local_irq_restore()`.
@@ -52,4 +60,15 @@ impl Drop for IrqsOff {
         // has not been restored.
         unsafe { bindings::local_irq_restore(self.flags) }
     }
+}
+
+/// Reports (with `CONFIG_DEBUG_ATOMIC_SLEEP`) when called where sleeping is not allowed.
+///
+/// Every waiting primitive of this crate calls it first, so calling one from atomic context is
+/// caught even when the wait would not have slept.
+///
+/// C: `might_sleep()`.
+pub fn might_sleep() {
+    // SAFETY: `might_sleep()` only checks the current context.
+    unsafe { bindings::might_sleep() }
 }

@@ -7,16 +7,37 @@
 //! path that borrowed it is still running. This crate makes those mistakes unrepresentable, once,
 //! for all three modules.
 //!
-//! - [`IrqSpinLock`]: a `spinlock_t` whose guard disables local interrupts
-//!   (`spin_lock_irqsave()`), for state that sequencer and timer callbacks touch in interrupt
-//!   context. The data is reachable only through the guard.
-//! - [`IrqsOff`]: local interrupts disabled for a scope (`local_irq_save()`); tests use it to
-//!   run code as interrupt context would.
+//! | need | use | C idiom it replaces | seed |
+//! |---|---|---|---|
+//! | state touched from IRQ context and process context | [`IrqSpinLock`] | `spinlock_t` + `spin_lock_irqsave()` | 000, 003 |
+//! | an object other contexts use, torn down safely | [`Published`] | spinlock + `snd_use_lock_t` around a pointer | 001 |
+//! | work finishing after its lock is dropped | [`StopCounter`] | `atomic_t` count + `wait_event()` | 003 |
+//! | a bare count of users to wait for | [`InFlight`] | `snd_use_lock_t` | 001 |
+//! | sleeping until a condition holds | [`WaitQueue`] | `wait_event_timeout()` / `wake_up()` | |
+//!
+//! Everything that can be called from interrupt context says so; everything that waits starts
+//! with `might_sleep()`, so calling it from atomic context is reported even when it would not
+//! have slept.
+//!
+//! The `new_…!` macros give each call site a static lockdep class. Call them from non-generic
+//! code: a generic function shares one static among its instantiations while each crate has
+//! its own copy of the name, and lockdep warns when the two meet.
 
 #![no_std]
 
+mod in_flight;
 mod irq;
 mod irq_spinlock;
+mod published;
+mod stop_counter;
+mod wait_queue;
 
-pub use irq::{irqs_disabled, IrqsOff};
+pub use in_flight::{InFlight, InFlightToken};
+pub use irq::{in_hardirq, irqs_disabled, might_sleep, IrqsOff};
 pub use irq_spinlock::{IrqSpinLock, IrqSpinLockBackend, IrqSpinLockGuard};
+pub use published::{Borrowed, Published};
+pub use stop_counter::{StopCounter, StopGuard};
+pub use wait_queue::WaitQueue;
+
+/// Prefix of this crate's kernel log lines (it has no `module!` to provide one).
+const __LOG_PREFIX: &[u8] = b"snd_sync\0";

@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! KUnit suites for the snd_sync crate.
+//! KUnit suite for `snd_sync::IrqSpinLock`.
 
 extern crate snd_kunit;
 extern crate snd_sync;
 
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     new_condvar,
     prelude::*,
     sync::{Arc, CondVar, CondVarTimeoutResult},
     time::msecs_to_jiffies,
-    workqueue,
 };
-use snd_kunit::{kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, Test};
-use snd_sync::{irqs_disabled, new_irq_spinlock, IrqSpinLock, IrqsOff};
+use snd_kunit::{
+    kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, run_in_hardirq, Test, Workers,
+};
+use snd_sync::{in_hardirq, irqs_disabled, new_irq_spinlock, IrqSpinLock, IrqsOff};
 
 /// Taking the lock turns local interrupts off; dropping the guard turns them back on, and the
 /// data written through the guard stays.
@@ -123,7 +125,7 @@ fn condvar_handoff_across_threads(test: &mut Test<'_>) {
     };
 
     let worker = handoff.clone();
-    let spawned = workqueue::system().try_spawn(GFP_KERNEL, move || {
+    let spawned = Workers::spawn(1, move |_| {
         *worker.done.lock() = true;
         worker.changed.notify_all();
     });
@@ -153,6 +155,38 @@ fn condvar_handoff_across_threads(test: &mut Test<'_>) {
     kunit_expect!(test, !irqs_disabled());
 }
 
+/// The same lock taken from a real hard IRQ handler and from process context: no lockdep or
+/// sleeping-in-atomic report (the test run fails on any), and the handler's update is seen.
+fn lock_from_hardirq_and_process_context(test: &mut Test<'_>) {
+    let lock = Arc::pin_init(
+        new_irq_spinlock!(0u32, "kunit::shared_with_irq"),
+        GFP_KERNEL,
+    );
+    let Ok(lock) = lock else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    let seen_in_irq = Arc::new(AtomicU32::new(0), GFP_KERNEL);
+    let Ok(seen_in_irq) = seen_in_irq else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+
+    *lock.lock() = 1;
+    let (irq_lock, irq_seen) = (lock.clone(), seen_in_irq.clone());
+    let ran = run_in_hardirq(move || {
+        let mut value = irq_lock.lock();
+        let context = u32::from(in_hardirq()) << 1 | u32::from(irqs_disabled());
+        *value += 10;
+        irq_seen.store(context << 8 | *value, Ordering::Relaxed);
+    });
+    kunit_require!(test, ran, "irq_work could not be queued");
+    let seen = seen_in_irq.load(Ordering::Relaxed);
+    kunit_expect_eq!(test, seen >> 8, 0b11, "expected hard IRQ with IRQs off");
+    kunit_expect_eq!(test, seen & 0xff, 11);
+    kunit_expect_eq!(test, *lock.lock(), 11);
+}
+
 kunit_suite!(
     snd_sync_irq_spinlock,
     [
@@ -161,5 +195,6 @@ kunit_suite!(
         nested_guards_unwind_in_order,
         early_return_releases_guard,
         condvar_handoff_across_threads,
+        lock_from_hardirq_and_process_context,
     ]
 );

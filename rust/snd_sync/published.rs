@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A value that other contexts borrow, unpublished and torn down only once no borrow is left.
+
+use crate::{InFlight, InFlightToken, IrqSpinLock};
+use core::{ops::Deref, ptr::NonNull};
+use kernel::{init::PinInit, pin_init, prelude::*, str::CStr, sync::LockClassKey};
+
+/// A published value: any context may [`borrow`](Published::borrow) it, and
+/// [`take`](Published::take) unpublishes it and hands it back only when no borrow is left.
+///
+/// This is seed 001 (seq_midi's output teardown) made structural. C's `event_process_midi()`
+/// read `msynth->output_rfile.output` with no lock while `midisynth_unuse()` released it; the
+/// fix pairs the read with a use-lock reference under a spinlock, and makes the unuse path
+/// detach under that spinlock, then `snd_use_lock_sync()`, then release. Here that order is
+/// the only one the type allows:
+///
+/// - [`publish`](Published::publish) takes a fully prepared value (C opened into a local
+///   `rfile` and published only after `snd_rawmidi_output_params()` succeeded);
+/// - [`borrow`](Published::borrow) checks for the value and counts the borrow in one critical
+///   section of an IRQ-safe spinlock, then drops the lock; the value stays borrowed, not
+///   locked, so the borrower may sleep or call into other subsystems;
+/// - [`take`](Published::take) detaches the value under the same lock (no new borrow can
+///   find it), sleeps until every borrow has ended, and only then returns it for teardown.
+///   A borrow after that gets `None` (C: `-ENODEV`).
+///
+/// The value lives in a [`KBox`], so it does not move while borrowed. Borrows cannot outlive
+/// the `Published` itself (they borrow it), so the wait queue a borrow wakes on its way out
+/// cannot be freed under it.
+///
+/// C: `spinlock_t output_lock` + `snd_use_lock_t output_use_lock` + `output_rfile` in
+/// `struct seq_midisynth`.
+///
+/// # Invariants
+///
+/// - Every live [`Borrowed`] points to a value that was in `slot` when it was created, and
+///   holds a token of `users`.
+/// - A value leaves `slot` only in `take`, which returns it after `users` has drained; so a
+///   value is never dropped or handed out while a `Borrowed` points to it.
+///
+/// # Examples
+///
+/// ```ignore
+/// use kernel::prelude::*;
+/// use snd_sync::{new_published, Published};
+///
+/// struct Output { port: u32 }
+///
+/// fn event_input(output: &Published<Output>) -> Result {
+///     // Interrupt context is fine: this never sleeps.
+///     let out = output.borrow().ok_or(ENODEV)?;
+///     let _ = out.port; // use it; the borrow ends when `out` is dropped
+///     Ok(())
+/// }
+///
+/// fn unuse(output: &Published<Output>) -> Result {
+///     let out = output.take().ok_or(EINVAL)?; // waits for event_input() calls in flight
+///     drop(out); // C: snd_rawmidi_drain_output() + snd_rawmidi_kernel_release()
+///     Ok(())
+/// }
+/// ```
+#[pin_data]
+pub struct Published<T> {
+    #[pin]
+    slot: IrqSpinLock<Option<KBox<T>>>,
+    #[pin]
+    users: InFlight,
+}
+
+/// Creates an empty [`Published`] initialiser with lockdep classes for its lock and wait
+/// queue; the optional name labels both.
+#[macro_export]
+macro_rules! new_published {
+    ($($name:literal)? $(,)?) => {
+        $crate::Published::new(
+            ::kernel::optional_name!($($name)?),
+            ::kernel::static_lock_class!(),
+            ::kernel::optional_name!($($name)?),
+            ::kernel::static_lock_class!(),
+        )
+    };
+}
+
+impl<T> Published<T> {
+    /// Creates an empty initialiser; see [`new_published!`].
+    pub fn new(
+        lock_name: &'static CStr,
+        lock_key: &'static LockClassKey,
+        wait_name: &'static CStr,
+        wait_key: &'static LockClassKey,
+    ) -> impl PinInit<Self> {
+        pin_init!(Self {
+            slot <- IrqSpinLock::new(None, lock_name, lock_key),
+            users <- InFlight::new(wait_name, wait_key),
+        })
+    }
+
+    /// Publishes `value`; fails, giving it back, if a value is published already.
+    ///
+    /// Callable from any context; the value must be ready for borrowers before this call.
+    pub fn publish(&self, value: KBox<T>) -> Result<(), KBox<T>> {
+        let mut slot = self.slot.lock();
+        if slot.is_some() {
+            return Err(value);
+        }
+        *slot = Some(value);
+        Ok(())
+    }
+
+    /// Whether a value is published right now.
+    pub fn is_published(&self) -> bool {
+        self.slot.lock().is_some()
+    }
+
+    /// Unpublishes the value and returns it once every borrow of it has ended; `None` if
+    /// nothing is published.
+    ///
+    /// Sleeps; must not be called in atomic context (it calls `might_sleep()` even when it
+    /// would not sleep). Warns after 5 s of waiting, like C's `snd_use_lock_sync()`.
+    #[track_caller]
+    pub fn take(&self) -> Option<KBox<T>> {
+        crate::might_sleep();
+        let value = self.slot.lock().take()?;
+        // No new borrow can find `value` now; wait for the ones that did.
+        self.users.drain();
+        // INVARIANT: `users` drained after `value` left `slot`, so no `Borrowed` points to it.
+        Some(value)
+    }
+}
+
+impl<T: Sync> Published<T> {
+    /// Borrows the published value, or returns `None` if there is none. Never sleeps: callable
+    /// from interrupt context.
+    pub fn borrow(&self) -> Option<Borrowed<'_, T>> {
+        let slot = self.slot.lock();
+        let value = NonNull::from(&**slot.as_ref()?);
+        let token = self.users.enter();
+        drop(slot);
+        // INVARIANT: `value` was in `slot` when the token was taken, under the lock.
+        Some(Borrowed {
+            value,
+            _token: token,
+        })
+    }
+}
+
+/// A borrow of a [`Published`] value; the value cannot be torn down while this exists.
+///
+/// # Invariants
+///
+/// `value` points to a value that [`Published::take`] will not return before `_token` is
+/// dropped.
+#[must_use = "the borrow ends at once if it is not kept"]
+pub struct Borrowed<'a, T> {
+    value: NonNull<T>,
+    _token: InFlightToken<'a>,
+}
+
+impl<T> Deref for Borrowed<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: by the type invariant the value stays alive and in place (it is boxed) while
+        // `_token` lives, which is at least as long as `self`; it is only shared (`T: Sync`
+        // was required to borrow).
+        unsafe { self.value.as_ref() }
+    }
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A wait queue for sleeping until a condition holds.
+
+use core::marker::PhantomPinned;
+use kernel::{
+    bindings,
+    ffi::c_long,
+    init::PinInit,
+    pin_init,
+    prelude::*,
+    str::CStr,
+    sync::LockClassKey,
+    task::{TASK_NORMAL, TASK_UNINTERRUPTIBLE},
+    time::Jiffies,
+    types::Opaque,
+};
+
+/// A `wait_queue_head_t` to sleep on until a condition becomes true.
+///
+/// Unlike `kernel::sync::CondVar`, waiting needs no lock: the condition is typically an atomic
+/// that wakers change before calling [`WaitQueue::wake_up_all`]. The wait is uninterruptible,
+/// as teardown waits are in C (`wait_event()`, `wait_event_timeout()`): a signal pending on
+/// the closing process must not turn them into busy loops.
+///
+/// C: `wait_queue_head_t` with `wait_event_timeout()` / `wake_up()`.
+///
+/// # Invariants
+///
+/// `head` is initialised (by `__init_waitqueue_head()`) and pinned.
+#[pin_data]
+pub struct WaitQueue {
+    #[pin]
+    head: Opaque<bindings::wait_queue_head>,
+    #[pin]
+    _pin: PhantomPinned,
+}
+
+// SAFETY: a `wait_queue_head` may be used from any thread; it has its own lock.
+unsafe impl Send for WaitQueue {}
+// SAFETY: every operation on a `wait_queue_head` takes its internal lock.
+unsafe impl Sync for WaitQueue {}
+
+/// Creates a [`WaitQueue`] initialiser with a static lockdep class.
+#[macro_export]
+macro_rules! new_wait_queue {
+    ($($name:literal)? $(,)?) => {
+        $crate::WaitQueue::new(::kernel::optional_name!($($name)?), ::kernel::static_lock_class!())
+    };
+}
+
+/// The C `lock_class_key` of `key` (`LockClassKey::as_ptr()` is private to the kernel crate).
+fn lock_class_key_ptr(key: &'static LockClassKey) -> *mut bindings::lock_class_key {
+    // `LockClassKey` is `#[repr(transparent)]` over `Opaque<lock_class_key>`, which wraps it in
+    // an `UnsafeCell`: same address, and lockdep's writes through it are to interior-mutable
+    // memory.
+    core::ptr::from_ref(key).cast_mut().cast()
+}
+
+impl WaitQueue {
+    /// Creates a wait queue initialiser; see [`new_wait_queue!`].
+    pub fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
+        pin_init!(Self {
+            // INVARIANT: `__init_waitqueue_head()` initialises the head in place.
+            // SAFETY: `slot` is valid for writes during the call; `name` and `key` are static.
+            head <- Opaque::ffi_init(|slot| unsafe {
+                bindings::__init_waitqueue_head(slot, name.as_char_ptr(), lock_class_key_ptr(key))
+            }),
+            _pin: PhantomPinned,
+        })
+    }
+
+    /// Sleeps (uninterruptibly) until `condition` returns true or `timeout` jiffies have
+    /// passed; returns whether the condition held.
+    ///
+    /// The condition is checked after the task is queued, so a waker that makes it true and
+    /// then calls [`WaitQueue::wake_up_all`] cannot be missed. Must not be called in atomic
+    /// context: it starts with `might_sleep()`.
+    ///
+    /// C: `wait_event_timeout()`.
+    pub fn wait_until(&self, mut condition: impl FnMut() -> bool, timeout: Jiffies) -> bool {
+        crate::might_sleep();
+        if condition() {
+            return true;
+        }
+        let mut remaining: c_long = timeout.try_into().unwrap_or(c_long::MAX);
+        let entry = Opaque::<bindings::wait_queue_entry>::uninit();
+        // SAFETY: `entry` is valid for writes and is not moved until `finish_wait()` below.
+        unsafe { bindings::init_wait(entry.get()) };
+        let satisfied = loop {
+            // SAFETY: `head` is initialised (type invariant); `entry` was initialised above.
+            unsafe {
+                bindings::prepare_to_wait(self.head.get(), entry.get(), TASK_UNINTERRUPTIBLE)
+            };
+            if condition() {
+                break true;
+            }
+            if remaining <= 0 {
+                break false;
+            }
+            // SAFETY: the task is queued and in TASK_UNINTERRUPTIBLE; any timeout is valid.
+            remaining = unsafe { bindings::schedule_timeout(remaining) };
+        };
+        // SAFETY: `entry` was queued on `head` by `prepare_to_wait()` (or is already off it).
+        unsafe { bindings::finish_wait(self.head.get(), entry.get()) };
+        satisfied
+    }
+
+    /// Wakes every task sleeping in [`WaitQueue::wait_until`] so it rechecks its condition.
+    ///
+    /// Callable from any context, interrupts included.
+    ///
+    /// C: `wake_up_all()`.
+    pub fn wake_up_all(&self) {
+        // SAFETY: `head` is initialised (type invariant); a null key is allowed.
+        unsafe { bindings::__wake_up(self.head.get(), TASK_NORMAL, 0, core::ptr::null_mut()) };
+    }
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suite for `snd_sync::InFlight` (C: `snd_use_lock_t`).
+
+extern crate snd_kunit;
+extern crate snd_sync;
+
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::{prelude::*, sync::Arc};
+use snd_kunit::{
+    kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, sleep_ms, Test, Workers,
+};
+use snd_sync::{new_in_flight, new_wait_queue, InFlight, WaitQueue};
+
+/// Tokens count up and down; `drain` with none in flight returns at once.
+fn tokens_count_users(test: &mut Test<'_>) {
+    let users = KBox::pin_init(new_in_flight!("kunit::users"), GFP_KERNEL);
+    let Ok(users) = users else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+
+    kunit_expect_eq!(test, users.count(), 0);
+    let a = users.enter();
+    let b = users.enter();
+    kunit_expect_eq!(test, users.count(), 2);
+    drop(a);
+    kunit_expect_eq!(test, users.count(), 1);
+    drop(b);
+    kunit_expect_eq!(test, users.count(), 0);
+    users.drain();
+}
+
+/// An early return through `?` releases the token it held.
+fn error_path_releases_token(test: &mut Test<'_>) {
+    let users = KBox::pin_init(new_in_flight!(), GFP_KERNEL);
+    let Ok(users) = users else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+
+    fn use_then_fail(users: &InFlight) -> Result {
+        let _token = users.enter();
+        Err(EIO)
+    }
+    kunit_expect_eq!(test, use_then_fail(&users), Err(EIO));
+    kunit_expect_eq!(test, users.count(), 0);
+}
+
+#[pin_data]
+struct Shared {
+    #[pin]
+    users: InFlight,
+    #[pin]
+    events: WaitQueue,
+    entered: AtomicBool,
+    finished: AtomicBool,
+}
+
+/// `drain` sleeps until a user on another thread drops its token, and everything that user
+/// did before is visible after `drain` returns.
+fn drain_waits_for_other_thread(test: &mut Test<'_>) {
+    let shared = Arc::pin_init(
+        pin_init!(Shared {
+            users <- new_in_flight!("kunit::drain_users"),
+            events <- new_wait_queue!("kunit::drain_events"),
+            entered: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
+        }),
+        GFP_KERNEL,
+    );
+    let Ok(shared) = shared else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+
+    let worker_shared = shared.clone();
+    let workers = Workers::spawn(1, move |_| {
+        let s = &worker_shared;
+        let token = s.users.enter();
+        s.entered.store(true, Ordering::Release);
+        s.events.wake_up_all();
+        sleep_ms(30);
+        s.finished.store(true, Ordering::Relaxed);
+        drop(token);
+    });
+    kunit_require!(test, workers.is_ok());
+
+    let entered = shared.events.wait_until(
+        || shared.entered.load(Ordering::Acquire),
+        kernel::time::msecs_to_jiffies(5000),
+    );
+    kunit_require!(test, entered, "worker never started");
+    shared.users.drain();
+    kunit_expect!(
+        test,
+        shared.finished.load(Ordering::Relaxed),
+        "drain returned while the user was still running"
+    );
+    kunit_expect_eq!(test, shared.users.count(), 0);
+}
+
+kunit_suite!(
+    snd_sync_in_flight,
+    [
+        tokens_count_users,
+        error_path_releases_token,
+        drain_waits_for_other_thread,
+    ]
+);

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suite for `snd_sync::StopCounter` (seed 003: aloop's peer stop during teardown).
+
+extern crate snd_kunit;
+extern crate snd_sync;
+
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use kernel::{prelude::*, sync::Arc, time::msecs_to_jiffies};
+use snd_kunit::{
+    cond_resched, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, run_in_hardirq,
+    sleep_ms, Test, Workers,
+};
+use snd_sync::{
+    new_irq_spinlock, new_stop_counter, new_wait_queue, IrqSpinLock, StopCounter, WaitQueue,
+};
+
+/// The capture stream of a simulated cable; `freed` marks what C's `free_cable()` would free.
+struct Stream {
+    freed: AtomicBool,
+}
+
+/// A simulated `struct loopback_cable`: the peer stream under the cable lock, and the count of
+/// peer stops running outside it.
+#[pin_data]
+struct Cable {
+    #[pin]
+    capture: IrqSpinLock<Option<Arc<Stream>>>,
+    #[pin]
+    stops: StopCounter,
+    #[pin]
+    events: WaitQueue,
+    started: AtomicUsize,
+    stop_workers: AtomicBool,
+    stops_done: AtomicUsize,
+    stopped_freed_stream: AtomicUsize,
+}
+
+fn cable() -> Result<Arc<Cable>> {
+    Arc::pin_init(
+        pin_init!(Cable {
+            capture <- new_irq_spinlock!(None, "kunit::cable_lock"),
+            stops <- new_stop_counter!("kunit::cable_stops"),
+            events <- new_wait_queue!("kunit::cable_events"),
+            started: AtomicUsize::new(0),
+            stop_workers: AtomicBool::new(false),
+            stops_done: AtomicUsize::new(0),
+            stopped_freed_stream: AtomicUsize::new(0),
+        }),
+        GFP_KERNEL,
+    )
+}
+
+fn stream() -> Result<Arc<Stream>> {
+    Ok(Arc::new(
+        Stream {
+            freed: AtomicBool::new(false),
+        },
+        GFP_KERNEL,
+    )?)
+}
+
+/// C: the tail of `loopback_check_format()`: decide under the lock, stop after dropping it.
+/// Returns whether a stop ran.
+fn stop_peer(cable: &Cable, hold_ms: u32) -> bool {
+    let capture = cable.capture.lock();
+    let Some(stream) = capture.clone() else {
+        return false;
+    };
+    let stop = cable.stops.begin(&capture);
+    drop(capture);
+    if hold_ms > 0 {
+        sleep_ms(hold_ms);
+    }
+    // snd_pcm_stop(capture) would run here.
+    if stream.freed.load(Ordering::Relaxed) {
+        cable.stopped_freed_stream.fetch_add(1, Ordering::Relaxed);
+    }
+    cable.stops_done.fetch_add(1, Ordering::Relaxed);
+    drop(stop);
+    true
+}
+
+/// C: `free_cable()`: detach under the lock, wait for stops in flight, then free.
+fn free_capture(cable: &Cable) -> bool {
+    let Some(stream) = cable.capture.lock().take() else {
+        return false;
+    };
+    cable.stops.wait_idle();
+    stream.freed.store(true, Ordering::Relaxed);
+    true
+}
+
+/// The guard counts one stop until dropped, also when an error path returns early.
+fn guard_counts_until_dropped(test: &mut Test<'_>) {
+    let Ok(cable) = cable() else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+
+    let capture = cable.capture.lock();
+    let stop = cable.stops.begin(&capture);
+    drop(capture);
+    kunit_expect_eq!(test, cable.stops.in_flight(), 1);
+    drop(stop);
+    kunit_expect_eq!(test, cable.stops.in_flight(), 0);
+
+    fn stop_fails(cable: &Cable) -> Result {
+        let capture = cable.capture.lock();
+        let _stop = cable.stops.begin(&capture);
+        drop(capture);
+        Err(EIO)
+    }
+    kunit_expect_eq!(test, stop_fails(&cable), Err(EIO));
+    kunit_expect_eq!(test, cable.stops.in_flight(), 0);
+    cable.stops.wait_idle();
+}
+
+/// A stop decided in a hard IRQ handler (as from a timer callback) is counted and ended
+/// there, with no lockdep or sleeping-in-atomic report.
+fn stop_from_hardirq(test: &mut Test<'_>) {
+    let (Ok(cable), Ok(s)) = (cable(), stream()) else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    *cable.capture.lock() = Some(s);
+    let irq_cable = cable.clone();
+    let ran = run_in_hardirq(move || {
+        stop_peer(&irq_cable, 0);
+    });
+    kunit_require!(test, ran);
+    kunit_expect_eq!(test, cable.stops_done.load(Ordering::Relaxed), 1);
+    kunit_expect_eq!(test, cable.stops.in_flight(), 0);
+    kunit_expect!(test, free_capture(&cable));
+}
+
+/// Teardown waits for a stop running on another thread before it frees the stream.
+fn teardown_waits_for_stop(test: &mut Test<'_>) {
+    let (Ok(cable), Ok(s)) = (cable(), stream()) else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    *cable.capture.lock() = Some(s);
+
+    let c = cable.clone();
+    let workers = Workers::spawn(1, move |_| {
+        let capture = c.capture.lock();
+        let Some(stream) = capture.clone() else {
+            return;
+        };
+        let stop = c.stops.begin(&capture);
+        drop(capture);
+        c.started.fetch_add(1, Ordering::Release);
+        c.events.wake_up_all();
+        sleep_ms(30);
+        if stream.freed.load(Ordering::Relaxed) {
+            c.stopped_freed_stream.fetch_add(1, Ordering::Relaxed);
+        }
+        drop(stop);
+    });
+    kunit_require!(test, workers.is_ok());
+    let started = cable.events.wait_until(
+        || cable.started.load(Ordering::Acquire) == 1,
+        msecs_to_jiffies(5000),
+    );
+    kunit_require!(test, started, "stopper never started");
+    kunit_expect!(test, free_capture(&cable));
+    drop(workers);
+    kunit_expect_eq!(
+        test,
+        cable.stopped_freed_stream.load(Ordering::Relaxed),
+        0,
+        "free_capture() returned while a stop was running"
+    );
+}
+
+const STOPPERS: usize = 2;
+const CYCLES: usize = 300;
+
+/// Two threads hammer the peer stop while this one installs and frees a capture stream
+/// `CYCLES` times: no stop may ever run on a freed stream.
+fn hammer_stop_against_teardown(test: &mut Test<'_>) {
+    let Ok(cable) = cable() else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+
+    let c = cable.clone();
+    let workers = Workers::spawn(STOPPERS, move |_| {
+        c.started.fetch_add(1, Ordering::Release);
+        c.events.wake_up_all();
+        while !c.stop_workers.load(Ordering::Relaxed) {
+            stop_peer(&c, 0);
+            cond_resched();
+        }
+    });
+    kunit_require!(test, workers.is_ok());
+    let started = cable.events.wait_until(
+        || cable.started.load(Ordering::Acquire) == STOPPERS,
+        msecs_to_jiffies(5000),
+    );
+    kunit_expect!(test, started, "stoppers never started");
+
+    let mut freed = 0;
+    for _ in 0..CYCLES {
+        let Ok(s) = stream() else {
+            kunit_expect!(test, false, "allocation failed");
+            break;
+        };
+        *cable.capture.lock() = Some(s);
+        for _ in 0..50 {
+            core::hint::spin_loop();
+        }
+        cond_resched();
+        if free_capture(&cable) {
+            freed += 1;
+        }
+    }
+    cable.stop_workers.store(true, Ordering::Relaxed);
+    drop(workers);
+
+    kunit_expect_eq!(test, freed, CYCLES);
+    kunit_expect_eq!(test, cable.stopped_freed_stream.load(Ordering::Relaxed), 0);
+    kunit_expect_eq!(test, cable.stops.in_flight(), 0);
+    kunit_expect!(
+        test,
+        cable.stops_done.load(Ordering::Relaxed) > 0,
+        "no stop ever raced a teardown; the test proved nothing"
+    );
+}
+
+kunit_suite!(
+    snd_sync_stop_counter,
+    [
+        guard_counts_until_dropped,
+        stop_from_hardirq,
+        teardown_waits_for_stop,
+        hammer_stop_against_teardown,
+    ]
+);
