@@ -45,6 +45,11 @@ if (cd "$SND_RS_ROOT" && rustfmt --check --edition 2021 --config-path "$SRC/.rus
 else
 	fail "rustfmt (kernel style)"
 fi
+if out=$("$SND_RS_ROOT/scripts/rustdoc.sh" 2>&1); then
+	pass "rustdoc of the snd-rs crates, no warnings"
+else
+	printf '%s\n' "$out" | tail -n 20; fail "rustdoc of the snd-rs crates"
+fi
 if (cd "$SND_RS_ROOT" && cargo fmt --all --check); then
 	pass "cargo fmt (samples)"
 else
@@ -121,7 +126,14 @@ if guest kunit 600 kunit.enable=1 snd_rs.scenario=kunit; then kunit_clean=1; els
 kunit_py=$SRC/tools/testing/kunit/kunit.py
 if parsed=$(python3 "$kunit_py" parse "$log" 2>&1); then :; fi
 printf '%s\n' "$parsed" >"$results/kunit.parsed"
-printf '%s\n' "$parsed" | grep -E '\[(PASSED|FAILED|CRASHED|SKIPPED)\]|Testing complete' | sed 's/^/  /' | grep -v '^\s*$' | tail -n 40
+# Every suite's verdict, every case of our suites, and anything that did not pass.
+printf '%s\n' "$parsed" | awk '
+	/=+ \[[A-Z]+\] / { print; ours = 0; next }
+	/=+ (snd_|deliberate)/ { ours = 1 }
+	/=+ [a-z]/ && !/=+ (snd_)/ { ours = 0 }
+	/\[(FAILED|CRASHED)\]/ || /Testing complete/ || (ours && /\[(PASSED|SKIPPED)\]/) { print }
+' | sed 's/^/  /'
+
 summary=$(printf '%s\n' "$parsed" | grep 'Testing complete' | tail -n1)
 k_pass=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<<"$summary")
 k_fail=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<<"$summary")

@@ -45,7 +45,7 @@ macro_rules! new_in_flight {
 }
 
 impl InFlight {
-    /// Creates an initialiser with no users; see [`new_in_flight!`].
+    /// Creates an initialiser with no users; see [`new_in_flight!`](crate::new_in_flight).
     pub fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
         pin_init!(Self {
             // INVARIANT: no tokens exist yet.

@@ -18,7 +18,7 @@ use kernel::{
 /// needed: no reset or peer lookup can skip the lock.
 ///
 /// It is a [`Lock`] with [`IrqSpinLockBackend`], so it composes with `LockedBy`, `CondVar` and
-/// pin-init like the kernel crate's `SpinLock`. Create one with [`new_irq_spinlock!`], which
+/// pin-init like the kernel crate's `SpinLock`. Create one with [`new_irq_spinlock!`](crate::new_irq_spinlock), which
 /// gives it a lockdep class and name.
 ///
 /// C: `spinlock_t` with `spin_lock_irqsave()` / `spin_unlock_irqrestore()`.

@@ -82,7 +82,7 @@ macro_rules! new_published {
 }
 
 impl<T> Published<T> {
-    /// Creates an empty initialiser; see [`new_published!`].
+    /// Creates an empty initialiser; see [`new_published!`](crate::new_published).
     pub fn new(
         lock_name: &'static CStr,
         lock_key: &'static LockClassKey,

@@ -58,7 +58,7 @@ macro_rules! new_stop_counter {
 }
 
 impl StopCounter {
-    /// Creates an initialiser with no stop in flight; see [`new_stop_counter!`].
+    /// Creates an initialiser with no stop in flight; see [`new_stop_counter!`](crate::new_stop_counter).
     pub fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
         pin_init!(Self {
             in_flight <- InFlight::new(name, key),

@@ -58,7 +58,7 @@ fn lock_class_key_ptr(key: &'static LockClassKey) -> *mut bindings::lock_class_k
 }
 
 impl WaitQueue {
-    /// Creates a wait queue initialiser; see [`new_wait_queue!`].
+    /// Creates a wait queue initialiser; see [`new_wait_queue!`](crate::new_wait_queue).
     pub fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
         pin_init!(Self {
             // INVARIANT: `__init_waitqueue_head()` initialises the head in place.
