@@ -18,10 +18,12 @@ done
 if ((${#missing[@]})); then
 	step "installing Debian packages: ${missing[*]}"
 	sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
-	"${sudo[@]}" apt-get update -qq ||
-		die "apt-get update failed; cannot install: ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null ||
-		die "apt-get could not install: ${missing[*]}"
+	aptlog=$(mktemp)
+	"${sudo[@]}" apt-get update -qq >"$aptlog" 2>&1 ||
+		{ tail -n 20 "$aptlog" >&2; die "apt-get update failed; cannot install: ${missing[*]}"; }
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >"$aptlog" 2>&1 ||
+		{ tail -n 20 "$aptlog" >&2; die "apt-get could not install: ${missing[*]}"; }
+	rm -f "$aptlog"
 	for p in "${missing[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			die "Debian package '$p' is still missing after apt-get install"

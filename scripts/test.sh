@@ -147,6 +147,14 @@ else
 	grep -q 'snd_sync_irq_spinlock' "$log" || fail "KUnit: snd-rs Rust suites did not run"
 fi
 ((kunit_clean)) || fail "KUnit boot: clean log and orderly shutdown"
+# Reports the suites provoke on purpose (snd_kunit::expect_kernel_report).
+while read -r verdict what; do
+	if [ "$verdict" = ok ]; then
+		pass "kernel report as expected: $what"
+	else
+		fail "no kernel report where one was expected: $what"
+	fi
+done < <("$SND_RS_ROOT/scripts/check-log.sh" --expected "$log")
 fi
 
 if stage guest; then

@@ -35,6 +35,9 @@
 
 #![no_std]
 
+/// Prefix of this crate's kernel log lines (it has no `module!` to provide one).
+const __LOG_PREFIX: &[u8] = b"snd_kunit\0";
+
 use core::{cell::UnsafeCell, ffi::c_void, fmt, marker::PhantomData, ptr::NonNull};
 use kernel::{
     bindings,
@@ -269,6 +272,22 @@ impl Drop for Workers {
             self.state.finished.wait(&mut running);
         }
     }
+}
+
+/// Runs `f`, which must make the kernel print a report (a `BUG:` or `WARNING:` block), between
+/// two log markers.
+///
+/// The harness (`scripts/check-log.sh`) does not count a report between the markers as a
+/// failure; instead `scripts/test.sh` checks that each marked block holds a report, and fails
+/// the block if it does not. The report lines show as `snd_kunit: expected report begins:
+/// WHAT` ... `snd_kunit: expected report ends: WHAT`.
+///
+/// Reports of the same kind may be rate limited (`might_sleep()` prints at most one a
+/// second); space such calls out.
+pub fn expect_kernel_report(what: &str, f: impl FnOnce()) {
+    pr_info!("expected report begins: {}\n", what);
+    f();
+    pr_info!("expected report ends: {}\n", what);
 }
 
 /// Returns `bytes` as a C string pointer, or a placeholder when it is not NUL-terminated.

@@ -22,6 +22,11 @@ use kernel::{init::PinInit, pin_init, prelude::*, str::CStr, sync::LockClassKey}
 ///
 /// C: `atomic_t stop_count` + `wait_queue_head_t stop_wait` in `struct loopback_cable`.
 ///
+/// # Invariants
+///
+/// The count of `in_flight` is the number of live [`StopGuard`]s of this counter; each was
+/// created while its caller held an [`crate::IrqSpinLock`] guard.
+///
 /// # Examples
 ///
 /// ```ignore
@@ -73,6 +78,7 @@ impl StopCounter {
         &'a self,
         _decided_under: &IrqSpinLockGuard<'_, T>,
     ) -> StopGuard<'a> {
+        // INVARIANT: one guard per token, made while the caller holds a lock guard.
         StopGuard {
             _token: self.in_flight.enter(),
         }
@@ -95,6 +101,10 @@ impl StopCounter {
 /// One stop in flight; dropping it ends the stop and wakes [`StopCounter::wait_idle`].
 ///
 /// C: `if (atomic_dec_and_test(&cable->stop_count)) wake_up(&cable->stop_wait);`.
+///
+/// # Invariants
+///
+/// `_token` is this stop's count in its [`StopCounter`].
 #[must_use = "the stop is over at once if the guard is not kept"]
 pub struct StopGuard<'a> {
     _token: InFlightToken<'a>,

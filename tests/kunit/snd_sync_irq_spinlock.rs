@@ -9,7 +9,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     new_condvar,
     prelude::*,
-    sync::{Arc, CondVar, CondVarTimeoutResult},
+    sync::{Arc, CondVar, CondVarTimeoutResult, LockedBy},
     time::msecs_to_jiffies,
 };
 use snd_kunit::{
@@ -187,6 +187,31 @@ fn lock_from_hardirq_and_process_context(test: &mut Test<'_>) {
     kunit_expect_eq!(test, *lock.lock(), 11);
 }
 
+/// The lock composes with `LockedBy`: data owned elsewhere, reachable only with the guard of
+/// this particular lock.
+fn composes_with_locked_by(test: &mut Test<'_>) {
+    struct Ring {
+        len: u32,
+    }
+
+    let owner = KBox::pin_init(new_irq_spinlock!(Ring { len: 0 }, "kunit::ring"), GFP_KERNEL);
+    let Ok(owner) = owner else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    let time = LockedBy::new(&owner, 0u64);
+
+    {
+        let mut ring = owner.lock();
+        ring.len += 3;
+        *time.access_mut(&mut ring) = 1000;
+        kunit_expect!(test, irqs_disabled());
+    }
+    let ring = owner.lock();
+    kunit_expect_eq!(test, *time.access(&ring), 1000);
+    kunit_expect_eq!(test, ring.len, 3);
+}
+
 kunit_suite!(
     snd_sync_irq_spinlock,
     [
@@ -196,5 +221,6 @@ kunit_suite!(
         early_return_releases_guard,
         condvar_handoff_across_threads,
         lock_from_hardirq_and_process_context,
+        composes_with_locked_by,
     ]
 );

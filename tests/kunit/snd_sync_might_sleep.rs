@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suite: every waiting primitive of snd_sync is reported when called in atomic context,
+//! even where it would not have slept (each starts with `might_sleep()`).
+//!
+//! Each case calls one primitive with interrupts off, in a state where it returns at once, and
+//! marks the kernel report it must cause with `expect_kernel_report`; `make test` checks that
+//! each marked block holds a `BUG: sleeping function called from invalid context` report.
+//! `might_sleep()` reports at most once a second, hence the pause before each case.
+
+extern crate snd_kunit;
+extern crate snd_sync;
+
+use kernel::{prelude::*, time::msecs_to_jiffies};
+use snd_kunit::{expect_kernel_report, kunit_expect, kunit_require, kunit_suite, sleep_ms, Test};
+use snd_sync::{
+    irqs_disabled, new_in_flight, new_irq_spinlock, new_published, new_stop_counter,
+    new_wait_queue, IrqsOff,
+};
+
+/// Longer than `__might_resched()`'s one-report-a-second limit.
+const REPORT_SPACING_MS: u32 = 1100;
+
+fn wait_until_in_atomic_context(test: &mut Test<'_>) {
+    let Ok(queue) = KBox::pin_init(new_wait_queue!("kunit::atomic_wq"), GFP_KERNEL) else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    sleep_ms(REPORT_SPACING_MS);
+    let mut satisfied = false;
+    expect_kernel_report("WaitQueue::wait_until with IRQs off", || {
+        let _irqs_off = IrqsOff::new();
+        satisfied = queue.wait_until(|| true, msecs_to_jiffies(10));
+    });
+    kunit_expect!(test, satisfied);
+}
+
+fn drain_in_atomic_context(test: &mut Test<'_>) {
+    let Ok(users) = KBox::pin_init(new_in_flight!("kunit::atomic_users"), GFP_KERNEL) else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    sleep_ms(REPORT_SPACING_MS);
+    expect_kernel_report("InFlight::drain with IRQs off", || {
+        let _irqs_off = IrqsOff::new();
+        users.drain();
+    });
+    kunit_expect!(test, !irqs_disabled());
+}
+
+fn take_under_spinlock(test: &mut Test<'_>) {
+    let (Ok(out), Ok(lock)) = (
+        KBox::pin_init(new_published!("kunit::atomic_output"), GFP_KERNEL),
+        KBox::pin_init(new_irq_spinlock!((), "kunit::atomic_outer"), GFP_KERNEL),
+    ) else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    let out: Pin<KBox<snd_sync::Published<u32>>> = out;
+    sleep_ms(REPORT_SPACING_MS);
+    let mut taken = None;
+    expect_kernel_report("Published::take under an IrqSpinLock", || {
+        let _guard = lock.lock();
+        taken = out.take();
+    });
+    kunit_expect!(test, taken.is_none());
+}
+
+fn wait_idle_in_atomic_context(test: &mut Test<'_>) {
+    let Ok(stops) = KBox::pin_init(new_stop_counter!("kunit::atomic_stops"), GFP_KERNEL) else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    sleep_ms(REPORT_SPACING_MS);
+    expect_kernel_report("StopCounter::wait_idle with IRQs off", || {
+        let _irqs_off = IrqsOff::new();
+        stops.wait_idle();
+    });
+    kunit_expect!(test, stops.in_flight() == 0);
+}
+
+kunit_suite!(
+    snd_sync_might_sleep,
+    [
+        wait_until_in_atomic_context,
+        drain_in_atomic_context,
+        take_under_spinlock,
+        wait_idle_in_atomic_context,
+    ]
+);
