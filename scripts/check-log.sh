@@ -14,12 +14,19 @@ if [ "$1" = --expected ]; then
 		/expected report begins: / { what = $0; sub(/.*expected report begins: /, "", what); inside = 1; seen = 0; next }
 		/expected report ends: / && inside { print (seen ? "ok " : "missing ") what; inside = 0; next }
 		inside && $0 ~ pat { seen = 1 }
+		END { if (inside) print "missing " what " (the block never ended)" }
 	' "$2"
 	exit 0
 fi
 
 log=$1
-unexpected=$(awk '/expected report begins: / { skip = 1 } !skip { print NR ": " $0 } /expected report ends: / { skip = 0 }' "$log")
+# A block that never ends (the test died inside it) counts as unexpected.
+unexpected=$(awk '
+	/expected report begins: / { inside = 1; n = 0 }
+	inside { held[++n] = NR ": " $0 } !inside { print NR ": " $0 }
+	/expected report ends: / && inside { inside = 0 }
+	END { for (i = 1; inside && i <= n; i++) print held[i] }
+' "$log")
 if grep -qE "$pattern" <<<"$unexpected"; then
 	echo "    kernel reports in $log:"
 	grep -E -A12 "$pattern" <<<"$unexpected" | head -n 40 | sed 's/^/    | /'

@@ -144,7 +144,11 @@ if [ -z "$k_pass" ]; then
 else
 	((k_pass > 0)) && pass "KUnit cases" "$k_pass"
 	((k_fail > 0)) && fail "KUnit cases" "$k_fail"
-	grep -q 'snd_sync_irq_spinlock' "$log" || fail "KUnit: snd-rs Rust suites did not run"
+	# Every suite declared in tests/kunit/ must have run and passed.
+	for suite in $(grep -h -A1 'kunit_suite!(' "$SND_RS_ROOT"/tests/kunit/*.rs |
+		grep -oE '^\s*(kunit_suite!\()?[a-z_0-9]+,' | grep -oE '[a-z_0-9]+,' | tr -d ,); do
+		grep -qE "=+ \[PASSED\] $suite =+" <<<"$parsed" || fail "KUnit suite $suite did not run or did not pass"
+	done
 fi
 ((kunit_clean)) || fail "KUnit boot: clean log and orderly shutdown"
 # Reports the suites provoke on purpose (snd_kunit::expect_kernel_report).
@@ -155,6 +159,9 @@ while read -r verdict what; do
 		fail "no kernel report where one was expected: $what"
 	fi
 done < <("$SND_RS_ROOT/scripts/check-log.sh" --expected "$log")
+wanted=$(grep -ho 'expect_kernel_report(' "$SND_RS_ROOT"/tests/kunit/*.rs | wc -l)
+got=$("$SND_RS_ROOT/scripts/check-log.sh" --expected "$log" | grep -c '^ok ' || true)
+((got == wanted)) || fail "expected kernel reports: $got of $wanted blocks seen"
 fi
 
 if stage guest; then

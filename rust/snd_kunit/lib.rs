@@ -38,7 +38,14 @@
 /// Prefix of this crate's kernel log lines (it has no `module!` to provide one).
 const __LOG_PREFIX: &[u8] = b"snd_kunit\0";
 
-use core::{cell::UnsafeCell, ffi::c_void, fmt, marker::PhantomData, ptr::NonNull};
+use core::{
+    cell::UnsafeCell,
+    ffi::c_void,
+    fmt,
+    marker::PhantomData,
+    ptr::NonNull,
+    sync::atomic::{fence, Ordering},
+};
 use kernel::{
     bindings,
     ffi::c_char,
@@ -145,7 +152,11 @@ pub fn records_failure(checks: impl FnOnce(&mut Test<'_>)) -> bool {
 /// (without running it) if the interrupt work could not be queued.
 ///
 /// `f` runs from an `irq_work`, which x86 raises with a self-IPI: a real hard IRQ, as a timer
-/// or sequencer callback would see, with lockdep's and `might_sleep()`'s checks active.
+/// or sequencer callback would see, with lockdep's and `might_sleep()`'s checks active (on
+/// PREEMPT_RT, which the test kernel is not, irq_work runs in a thread instead).
+///
+/// Call it from sleepable context with interrupts enabled (a plain test case):
+/// `irq_work_sync()` waits for the interrupt to have run.
 pub fn run_in_hardirq<F: FnOnce() + Send>(f: F) -> bool {
     #[repr(C)]
     struct Work<F> {
@@ -180,6 +191,9 @@ pub fn run_in_hardirq<F: FnOnce() + Send>(f: F) -> bool {
     let queued = unsafe { bindings::irq_work_queue(core::ptr::addr_of_mut!((*this).work)) };
     // SAFETY: as above; `irq_work_sync()` returns once the callback is no longer running.
     unsafe { bindings::irq_work_sync(core::ptr::addr_of_mut!((*this).work)) };
+    // `irq_work_sync()` sees the work idle with a plain read; order the callback's writes
+    // (to `work.f` and whatever `f` wrote) before what the caller reads next.
+    fence(Ordering::Acquire);
     queued
 }
 
@@ -323,18 +337,31 @@ impl<const N: usize> CaseTable<N> {
     }
 }
 
-/// One `struct kunit_case`, as C's `KUNIT_CASE()` builds it.
+/// One `struct kunit_case`, as C's `KUNIT_CASE()` builds it. `name` and `module` must end
+/// in NUL (checked when the table is built at compile time).
 #[doc(hidden)]
 pub const fn case(
     name: &'static str,
+    module: &'static str,
     run: unsafe extern "C" fn(*mut bindings::kunit),
 ) -> bindings::kunit_case {
+    assert!(
+        ends_in_nul(name) && ends_in_nul(module),
+        "KUnit names must end in NUL"
+    );
     // SAFETY: all-zero is a valid `struct kunit_case` (null pointers, `None` callbacks,
     // zero enums), the same as C's designated initialiser leaves the other fields.
     let mut case: bindings::kunit_case = unsafe { core::mem::zeroed() };
     case.run_case = Some(run);
     case.name = name.as_ptr().cast();
+    // C sets it to KBUILD_MODNAME; `kunit.filter=module=...` reads it.
+    case.module_name = module.as_ptr().cast_mut().cast();
     case
+}
+
+const fn ends_in_nul(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    !bytes.is_empty() && bytes[bytes.len() - 1] == 0
 }
 
 /// The all-zero entry that ends a case table.
@@ -400,12 +427,15 @@ macro_rules! kunit_suite {
                 $crate::CaseTable::new([
                     $($crate::case(
                         concat!(stringify!($case), "\0"),
+                        concat!(module_path!(), "\0"),
                         {
                             unsafe extern "C" fn run(raw: *mut ::kernel::bindings::kunit) {
                                 // SAFETY: KUnit calls `run_case` with the running case's
                                 // `struct kunit`, and `test` does not outlive this call.
                                 if let Some(mut test) = unsafe { $crate::Test::from_raw(raw) } {
-                                    $case(&mut test);
+                                    // A case returns nothing, so no failure can hide in an
+                                    // ignored `Result`.
+                                    let () = $case(&mut test);
                                 }
                             }
                             run

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A count of in-flight users that teardown can wait for.
+//! A count of in-flight users that teardown can wait for (C: `snd_use_lock_t`).
 
-use crate::WaitQueue;
+use crate::wait_queue::sleep_until;
 use core::{
+    ffi::c_void,
     panic::Location,
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::atomic::{fence, AtomicUsize, Ordering},
 };
-use kernel::{init::PinInit, pin_init, prelude::*, str::CStr, sync::LockClassKey, time};
+use kernel::{bindings, prelude::*, time, types::Opaque};
 
 /// How long [`InFlight::drain`] waits before it warns, as C's `snd_use_lock_sync_helper()`.
 const DRAIN_WARN_MSECS: u32 = 5000;
@@ -15,9 +16,15 @@ const DRAIN_WARN_MSECS: u32 = 5000;
 /// Counts users that are running right now; [`InFlight::drain`] sleeps until there are none.
 ///
 /// A user is an [`InFlightToken`], taken with [`InFlight::enter`] and released when dropped, so
-/// no error path can leave the count raised. `drain` waits on a wait queue, woken by the
-/// token that brings the count to zero, instead of polling every jiffy like C. Like C, it
-/// warns once when the wait passes 5 seconds, naming the caller.
+/// no error path can leave the count raised. `drain` sleeps until the token that brings the
+/// count to zero wakes it, instead of polling every jiffy like C; like C, it warns once when
+/// the wait passes 5 seconds, naming the caller.
+///
+/// The wake-up goes through the kernel's hashed variable wait queues (`wake_up_var()`), which
+/// use the counter's address only as a key. So the last user touches nothing of the owner
+/// after its decrement: once `drain` returns, the owner may be freed at once, even if that
+/// user is still on its way out. (C's aloop fix, `atomic_dec_and_test()` then
+/// `wake_up(&cable->stop_wait)` on the cable, leaves that window open.)
 ///
 /// `drain` only waits for tokens that exist; stopping new ones from being taken is the
 /// caller's job. [`crate::Published`] and [`crate::StopCounter`] do that with their lock;
@@ -29,36 +36,30 @@ const DRAIN_WARN_MSECS: u32 = 5000;
 /// # Invariants
 ///
 /// `count` is the number of live [`InFlightToken`]s of this value.
-#[pin_data]
 pub struct InFlight {
     count: AtomicUsize,
-    #[pin]
-    idle: WaitQueue,
 }
 
-/// Creates an [`InFlight`] initialiser; the optional name labels its wait queue for lockdep.
-#[macro_export]
-macro_rules! new_in_flight {
-    ($($name:literal)? $(,)?) => {
-        $crate::InFlight::new(::kernel::optional_name!($($name)?), ::kernel::static_lock_class!())
-    };
+impl Default for InFlight {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl InFlight {
-    /// Creates an initialiser with no users; see [`new_in_flight!`](crate::new_in_flight).
-    pub fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
-        pin_init!(Self {
-            // INVARIANT: no tokens exist yet.
+    /// Creates a counter with no users.
+    pub const fn new() -> Self {
+        // INVARIANT: no tokens exist yet.
+        Self {
             count: AtomicUsize::new(0),
-            idle <- WaitQueue::new(name, key),
-        })
+        }
     }
 
     /// Registers a user until the returned token is dropped. Callable from any context.
     ///
     /// C: `snd_use_lock_use()`.
     pub fn enter(&self) -> InFlightToken<'_> {
-        // Ordering: the token only needs to be counted before `drain` can observe its release;
+        // Relaxed: the token only needs to be counted before `drain` can see it released;
         // callers order `enter` against teardown with their own lock.
         self.count.fetch_add(1, Ordering::Relaxed);
         // INVARIANT: one more token, one more count.
@@ -79,11 +80,8 @@ impl InFlight {
     #[track_caller]
     pub fn drain(&self) {
         let caller = Location::caller();
-        let idle = || self.count.load(Ordering::Acquire) == 0;
-        if self
-            .idle
-            .wait_until(idle, time::msecs_to_jiffies(DRAIN_WARN_MSECS))
-        {
+        let warn_after = time::msecs_to_jiffies(DRAIN_WARN_MSECS);
+        if self.wait_idle(warn_after) {
             return;
         }
         pr_warn!(
@@ -92,16 +90,45 @@ impl InFlight {
             caller.file(),
             caller.line()
         );
-        while !self
-            .idle
-            .wait_until(idle, time::msecs_to_jiffies(DRAIN_WARN_MSECS))
-        {}
+        while !self.wait_idle(warn_after) {}
+    }
+
+    /// The key of this counter in the kernel's variable wait queues.
+    fn key(&self) -> *mut c_void {
+        core::ptr::from_ref(&self.count).cast_mut().cast()
+    }
+
+    /// Sleeps until the count is zero or `timeout` jiffies pass; returns whether it is zero.
+    fn wait_idle(&self, timeout: time::Jiffies) -> bool {
+        crate::might_sleep();
+        let key = self.key();
+        // SAFETY: `__var_waitqueue()` only hashes the address.
+        let head = unsafe { bindings::__var_waitqueue(key) };
+        let entry = Opaque::<bindings::wait_bit_queue_entry>::uninit();
+        // SAFETY: `entry` is valid for writes and is not moved until `sleep_until()` returns;
+        // the entry's wake function then only reacts to `wake_up_var(key)`.
+        unsafe { bindings::init_wait_var_entry(entry.get(), key, 0) };
+        // SAFETY: `head` is a hashed wait queue head, initialised at boot; `wq_entry` is part
+        // of the entry initialised above; both stay in place during the call, which may sleep
+        // (`drain` and `might_sleep()` above document that).
+        unsafe {
+            sleep_until(
+                head,
+                core::ptr::addr_of_mut!((*entry.get()).wq_entry),
+                || self.count.load(Ordering::Acquire) == 0,
+                timeout,
+            )
+        }
     }
 }
 
 /// A user of an [`InFlight`], counted until dropped.
 ///
 /// C: the span between `snd_use_lock_use()` and `snd_use_lock_free()`.
+///
+/// # Invariants
+///
+/// This token is one unit of `owner.count`.
 #[must_use = "the user is released at once if the token is not kept"]
 pub struct InFlightToken<'a> {
     owner: &'a InFlight,
@@ -109,9 +136,16 @@ pub struct InFlightToken<'a> {
 
 impl Drop for InFlightToken<'_> {
     fn drop(&mut self) {
+        let key = self.owner.key();
         // Release: what this user did happens before `drain` (Acquire) sees the count drop.
+        // After this, `owner` may be gone: only `key`, an address, is used below.
         if self.owner.count.fetch_sub(1, Ordering::Release) == 1 {
-            self.owner.idle.wake_up_all();
+            // `wake_up_var()` looks for sleepers without a lock; the sleeper queues itself,
+            // then reads the count. A full barrier keeps one of the two from missing the other.
+            fence(Ordering::SeqCst);
+            // SAFETY: `wake_up_var()` uses `key` only as a hash key and to match sleepers; it
+            // never dereferences it, so it is fine even if the counter is freed by now.
+            unsafe { bindings::wake_up_var(key) };
         }
     }
 }

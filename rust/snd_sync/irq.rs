@@ -37,7 +37,7 @@ pub struct IrqsOff {
 
 impl IrqsOff {
     /// Disables local interrupts.
-    pub fn new() -> Self {
+    pub fn disable() -> Self {
         // SAFETY: `local_irq_save()` has no preconditions.
         let flags = unsafe { bindings::local_irq_save() };
         // INVARIANT: `flags` was just saved on this CPU.
@@ -45,12 +45,6 @@ impl IrqsOff {
             flags,
             _not_send: PhantomData,
         }
-    }
-}
-
-impl Default for IrqsOff {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

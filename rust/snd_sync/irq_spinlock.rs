@@ -21,6 +21,10 @@ use kernel::{
 /// pin-init like the kernel crate's `SpinLock`. Create one with [`new_irq_spinlock!`](crate::new_irq_spinlock), which
 /// gives it a lockdep class and name.
 ///
+/// Nested guards must be dropped in reverse order, as C's `spin_unlock_irqrestore()` calls
+/// must be: dropping the outer guard first restores the interrupt state from before both
+/// locks while the inner one is still held. Keep nested guards in nested scopes.
+///
 /// C: `spinlock_t` with `spin_lock_irqsave()` / `spin_unlock_irqrestore()`.
 ///
 /// # Examples

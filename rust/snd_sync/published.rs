@@ -24,9 +24,9 @@ use kernel::{init::PinInit, pin_init, prelude::*, str::CStr, sync::LockClassKey}
 ///   find it), sleeps until every borrow has ended, and only then returns it for teardown.
 ///   A borrow after that gets `None` (C: `-ENODEV`).
 ///
-/// The value lives in a [`KBox`], so it does not move while borrowed. Borrows cannot outlive
-/// the `Published` itself (they borrow it), so the wait queue a borrow wakes on its way out
-/// cannot be freed under it.
+/// The value lives in a [`KBox`], so it does not move while borrowed. A borrow ending touches
+/// nothing of the `Published` after its count drops (see [`InFlight`]), so the owner may be
+/// freed as soon as `take` returns.
 ///
 /// C: `spinlock_t output_lock` + `snd_use_lock_t output_use_lock` + `output_rfile` in
 /// `struct seq_midisynth`.
@@ -63,35 +63,24 @@ use kernel::{init::PinInit, pin_init, prelude::*, str::CStr, sync::LockClassKey}
 pub struct Published<T> {
     #[pin]
     slot: IrqSpinLock<Option<KBox<T>>>,
-    #[pin]
     users: InFlight,
 }
 
-/// Creates an empty [`Published`] initialiser with lockdep classes for its lock and wait
-/// queue; the optional name labels both.
+/// Creates an empty [`Published`] initialiser with a lockdep class for its lock; the optional
+/// name labels it.
 #[macro_export]
 macro_rules! new_published {
     ($($name:literal)? $(,)?) => {
-        $crate::Published::new(
-            ::kernel::optional_name!($($name)?),
-            ::kernel::static_lock_class!(),
-            ::kernel::optional_name!($($name)?),
-            ::kernel::static_lock_class!(),
-        )
+        $crate::Published::new(::kernel::optional_name!($($name)?), ::kernel::static_lock_class!())
     };
 }
 
 impl<T> Published<T> {
     /// Creates an empty initialiser; see [`new_published!`](crate::new_published).
-    pub fn new(
-        lock_name: &'static CStr,
-        lock_key: &'static LockClassKey,
-        wait_name: &'static CStr,
-        wait_key: &'static LockClassKey,
-    ) -> impl PinInit<Self> {
+    pub fn new(lock_name: &'static CStr, lock_key: &'static LockClassKey) -> impl PinInit<Self> {
         pin_init!(Self {
             slot <- IrqSpinLock::new(None, lock_name, lock_key),
-            users <- InFlight::new(wait_name, wait_key),
+            users: InFlight::new(),
         })
     }
 
@@ -149,7 +138,8 @@ impl<T: Sync> Published<T> {
 /// # Invariants
 ///
 /// `value` points to a value that [`Published::take`] will not return before `_token` is
-/// dropped.
+/// dropped; until then only shared references to it exist (the owner gets the value, and
+/// with it `&mut`, only from `take`).
 #[must_use = "the borrow ends at once if it is not kept"]
 pub struct Borrowed<'a, T> {
     value: NonNull<T>,

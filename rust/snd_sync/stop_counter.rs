@@ -3,7 +3,6 @@
 //! A count of operations finishing outside a lock, which teardown waits for.
 
 use crate::{InFlight, InFlightToken, IrqSpinLockGuard};
-use kernel::{init::PinInit, pin_init, prelude::*, str::CStr, sync::LockClassKey};
 
 /// Counts operations that start under a lock and finish after dropping it, such as stopping
 /// the peer stream; [`StopCounter::wait_idle`] sleeps until none is in flight.
@@ -48,26 +47,22 @@ use kernel::{init::PinInit, pin_init, prelude::*, str::CStr, sync::LockClassKey}
 ///     cable.stops.wait_idle(); // no stop of the old capture stream is still running
 /// }
 /// ```
-#[pin_data]
 pub struct StopCounter {
-    #[pin]
     in_flight: InFlight,
 }
 
-/// Creates a [`StopCounter`] initialiser; the optional name labels its wait queue.
-#[macro_export]
-macro_rules! new_stop_counter {
-    ($($name:literal)? $(,)?) => {
-        $crate::StopCounter::new(::kernel::optional_name!($($name)?), ::kernel::static_lock_class!())
-    };
+impl Default for StopCounter {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl StopCounter {
-    /// Creates an initialiser with no stop in flight; see [`new_stop_counter!`](crate::new_stop_counter).
-    pub fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
-        pin_init!(Self {
-            in_flight <- InFlight::new(name, key),
-        })
+    /// Creates a counter with no stop in flight.
+    pub const fn new() -> Self {
+        Self {
+            in_flight: InFlight::new(),
+        }
     }
 
     /// Counts one stop, decided under the lock that `_decided_under` guards, until the

@@ -78,32 +78,14 @@ impl WaitQueue {
     /// context: it starts with `might_sleep()`.
     ///
     /// C: `wait_event_timeout()`.
-    pub fn wait_until(&self, mut condition: impl FnMut() -> bool, timeout: Jiffies) -> bool {
+    /// The condition must not sleep (the task is already marked as sleeping when it runs).
+    pub fn wait_until(&self, condition: impl FnMut() -> bool, timeout: Jiffies) -> bool {
         crate::might_sleep();
-        if condition() {
-            return true;
-        }
-        let mut remaining: c_long = timeout.try_into().unwrap_or(c_long::MAX);
         let entry = Opaque::<bindings::wait_queue_entry>::uninit();
-        // SAFETY: `entry` is valid for writes and is not moved until `finish_wait()` below.
+        // SAFETY: `entry` is valid for writes and is not moved until `sleep_until()` returns.
         unsafe { bindings::init_wait(entry.get()) };
-        let satisfied = loop {
-            // SAFETY: `head` is initialised (type invariant); `entry` was initialised above.
-            unsafe {
-                bindings::prepare_to_wait(self.head.get(), entry.get(), TASK_UNINTERRUPTIBLE)
-            };
-            if condition() {
-                break true;
-            }
-            if remaining <= 0 {
-                break false;
-            }
-            // SAFETY: the task is queued and in TASK_UNINTERRUPTIBLE; any timeout is valid.
-            remaining = unsafe { bindings::schedule_timeout(remaining) };
-        };
-        // SAFETY: `entry` was queued on `head` by `prepare_to_wait()` (or is already off it).
-        unsafe { bindings::finish_wait(self.head.get(), entry.get()) };
-        satisfied
+        // SAFETY: `head` is initialised (type invariant) and `entry` just was.
+        unsafe { sleep_until(self.head.get(), entry.get(), condition, timeout) }
     }
 
     /// Wakes every task sleeping in [`WaitQueue::wait_until`] so it rechecks its condition.
@@ -115,4 +97,42 @@ impl WaitQueue {
         // SAFETY: `head` is initialised (type invariant); a null key is allowed.
         unsafe { bindings::__wake_up(self.head.get(), TASK_NORMAL, 0, core::ptr::null_mut()) };
     }
+}
+
+/// The loop of C's `___wait_event()`, uninterruptible: queue `entry` on `head`, check
+/// `condition`, sleep, until the condition holds (true) or `timeout` jiffies pass (false).
+///
+/// Checking after queueing is what makes a concurrent "change the condition, then wake"
+/// impossible to miss.
+///
+/// # Safety
+///
+/// `head` must be an initialised wait queue head and `entry` an initialised entry (its wake
+/// function decides which wake-ups on `head` concern it), both valid and not moved for the
+/// duration of the call. The caller must be allowed to sleep.
+pub(crate) unsafe fn sleep_until(
+    head: *mut bindings::wait_queue_head,
+    entry: *mut bindings::wait_queue_entry,
+    mut condition: impl FnMut() -> bool,
+    timeout: Jiffies,
+) -> bool {
+    if condition() {
+        return true;
+    }
+    let mut remaining: c_long = timeout.try_into().unwrap_or(c_long::MAX);
+    let satisfied = loop {
+        // SAFETY: the caller guarantees `head` and `entry` are initialised and in place.
+        unsafe { bindings::prepare_to_wait_event(head, entry, TASK_UNINTERRUPTIBLE) };
+        if condition() {
+            break true;
+        }
+        if remaining <= 0 {
+            break false;
+        }
+        // SAFETY: the task is queued and marked TASK_UNINTERRUPTIBLE; any timeout is valid.
+        remaining = unsafe { bindings::schedule_timeout(remaining) };
+    };
+    // SAFETY: `entry` was queued on `head` by `prepare_to_wait_event()` (or a waker removed it).
+    unsafe { bindings::finish_wait(head, entry) };
+    satisfied
 }

@@ -6,15 +6,15 @@ extern crate snd_kunit;
 extern crate snd_sync;
 
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::{prelude::*, sync::Arc};
+use kernel::{prelude::*, sync::Arc, time::Ktime};
 use snd_kunit::{
     kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, sleep_ms, Test, Workers,
 };
-use snd_sync::{new_in_flight, new_wait_queue, InFlight, WaitQueue};
+use snd_sync::{new_wait_queue, InFlight, WaitQueue};
 
 /// Tokens count up and down; `drain` with none in flight returns at once.
 fn tokens_count_users(test: &mut Test<'_>) {
-    let users = KBox::pin_init(new_in_flight!("kunit::users"), GFP_KERNEL);
+    let users = KBox::new(InFlight::new(), GFP_KERNEL);
     let Ok(users) = users else {
         kunit_require!(test, false, "allocation failed");
         return;
@@ -33,7 +33,7 @@ fn tokens_count_users(test: &mut Test<'_>) {
 
 /// An early return through `?` releases the token it held.
 fn error_path_releases_token(test: &mut Test<'_>) {
-    let users = KBox::pin_init(new_in_flight!(), GFP_KERNEL);
+    let users = KBox::new(InFlight::new(), GFP_KERNEL);
     let Ok(users) = users else {
         kunit_require!(test, false, "allocation failed");
         return;
@@ -62,7 +62,7 @@ struct Shared {
 fn drain_waits_for_other_thread(test: &mut Test<'_>) {
     let shared = Arc::pin_init(
         pin_init!(Shared {
-            users <- new_in_flight!("kunit::drain_users"),
+            users: InFlight::new(),
             events <- new_wait_queue!("kunit::drain_events"),
             entered: AtomicBool::new(false),
             finished: AtomicBool::new(false),
@@ -91,12 +91,17 @@ fn drain_waits_for_other_thread(test: &mut Test<'_>) {
         kernel::time::msecs_to_jiffies(5000),
     );
     kunit_require!(test, entered, "worker never started");
+    let start = Ktime::ktime_get();
     shared.users.drain();
+    let waited_ms = (Ktime::ktime_get() - start).to_ms();
     kunit_expect!(
         test,
         shared.finished.load(Ordering::Relaxed),
         "drain returned while the user was still running"
     );
+    // The user holds on for 30 ms; a lost wake-up would show as drain sleeping to its 5 s
+    // timeout instead.
+    kunit_expect!(test, waited_ms < 2000, "drain took {} ms", waited_ms);
     kunit_expect_eq!(test, shared.users.count(), 0);
 }
 

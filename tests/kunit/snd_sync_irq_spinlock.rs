@@ -25,14 +25,17 @@ fn guard_disables_local_irqs(test: &mut Test<'_>) {
     let Ok(lock) = lock else { return };
 
     kunit_require!(test, !irqs_disabled(), "KUnit case started with IRQs off");
-    {
+    // Checks run with no guard held: reporting a failure allocates (GFP_KERNEL).
+    let off_while_held = {
         let mut value = lock.lock();
-        kunit_expect!(test, irqs_disabled());
         *value += 41;
-    }
+        irqs_disabled()
+    };
+    kunit_expect!(test, off_while_held);
     kunit_expect!(test, !irqs_disabled());
     *lock.lock() += 1;
-    kunit_expect_eq!(test, *lock.lock(), 42);
+    let value = *lock.lock();
+    kunit_expect_eq!(test, value, 42);
 }
 
 /// Called with interrupts already off (as from an interrupt handler), the guard must restore
@@ -44,7 +47,7 @@ fn guard_restores_saved_state(test: &mut Test<'_>) {
         return;
     };
 
-    let irqs_off = IrqsOff::new();
+    let irqs_off = IrqsOff::disable();
     {
         let mut value = lock.lock();
         *value = 7;
@@ -56,7 +59,8 @@ fn guard_restores_saved_state(test: &mut Test<'_>) {
     );
     drop(irqs_off);
     kunit_expect!(test, !irqs_disabled());
-    kunit_expect_eq!(test, *lock.lock(), 7);
+    let value = *lock.lock();
+    kunit_expect_eq!(test, value, 7);
 }
 
 /// Nested guards unwind in order: interrupts come back only when the outer guard goes.
@@ -68,12 +72,16 @@ fn nested_guards_unwind_in_order(test: &mut Test<'_>) {
         return;
     };
 
-    let outer_guard = outer.lock();
-    let inner_guard = inner.lock();
-    kunit_expect_eq!(test, *outer_guard + *inner_guard, 3);
-    drop(inner_guard);
-    kunit_expect!(test, irqs_disabled(), "inner guard drop re-enabled IRQs");
-    drop(outer_guard);
+    let (sum, off_after_inner) = {
+        let outer_guard = outer.lock();
+        let sum = {
+            let inner_guard = inner.lock();
+            *outer_guard + *inner_guard
+        };
+        (sum, irqs_disabled())
+    };
+    kunit_expect_eq!(test, sum, 3);
+    kunit_expect!(test, off_after_inner, "inner guard drop re-enabled IRQs");
     kunit_expect!(test, !irqs_disabled());
 }
 
@@ -98,7 +106,8 @@ fn early_return_releases_guard(test: &mut Test<'_>) {
     kunit_expect_eq!(test, bump_unless_odd(&lock), Err(EINVAL));
     kunit_expect!(test, !irqs_disabled());
     // A second lock() would hang here if the error path had leaked the guard.
-    kunit_expect_eq!(test, *lock.lock(), 1);
+    let value = *lock.lock();
+    kunit_expect_eq!(test, value, 1);
 }
 
 #[pin_data]
@@ -131,27 +140,29 @@ fn condvar_handoff_across_threads(test: &mut Test<'_>) {
     });
     kunit_require!(test, spawned.is_ok());
 
-    let mut done = handoff.done.lock();
-    let mut waits = 0;
-    while !*done && waits < 50 {
-        waits += 1;
-        // Timeouts and wake-ups both lead back to the check of the flag.
-        let _: CondVarTimeoutResult = handoff
-            .changed
-            .wait_interruptible_timeout(&mut done, msecs_to_jiffies(100));
-    }
+    let (done, waits, off_while_held) = {
+        let mut done = handoff.done.lock();
+        let mut waits = 0;
+        while !*done && waits < 50 {
+            waits += 1;
+            // Timeouts and wake-ups both lead back to the check of the flag.
+            let _: CondVarTimeoutResult = handoff
+                .changed
+                .wait_interruptible_timeout(&mut done, msecs_to_jiffies(100));
+        }
+        (*done, waits, irqs_disabled())
+    };
     kunit_expect!(
         test,
-        *done,
+        done,
         "worker never set the flag (waited {} times)",
         waits
     );
     kunit_expect!(
         test,
-        irqs_disabled(),
+        off_while_held,
         "relocked guard lost its irqsave state"
     );
-    drop(done);
     kunit_expect!(test, !irqs_disabled());
 }
 
@@ -184,7 +195,8 @@ fn lock_from_hardirq_and_process_context(test: &mut Test<'_>) {
     let seen = seen_in_irq.load(Ordering::Relaxed);
     kunit_expect_eq!(test, seen >> 8, 0b11, "expected hard IRQ with IRQs off");
     kunit_expect_eq!(test, seen & 0xff, 11);
-    kunit_expect_eq!(test, *lock.lock(), 11);
+    let value = *lock.lock();
+    kunit_expect_eq!(test, value, 11);
 }
 
 /// The lock composes with `LockedBy`: data owned elsewhere, reachable only with the guard of
@@ -194,22 +206,29 @@ fn composes_with_locked_by(test: &mut Test<'_>) {
         len: u32,
     }
 
-    let owner = KBox::pin_init(new_irq_spinlock!(Ring { len: 0 }, "kunit::ring"), GFP_KERNEL);
+    let owner = KBox::pin_init(
+        new_irq_spinlock!(Ring { len: 0 }, "kunit::ring"),
+        GFP_KERNEL,
+    );
     let Ok(owner) = owner else {
         kunit_require!(test, false, "allocation failed");
         return;
     };
     let time = LockedBy::new(&owner, 0u64);
 
-    {
+    let off_while_held = {
         let mut ring = owner.lock();
         ring.len += 3;
         *time.access_mut(&mut ring) = 1000;
-        kunit_expect!(test, irqs_disabled());
-    }
-    let ring = owner.lock();
-    kunit_expect_eq!(test, *time.access(&ring), 1000);
-    kunit_expect_eq!(test, ring.len, 3);
+        irqs_disabled()
+    };
+    let (stamp, len) = {
+        let ring = owner.lock();
+        (*time.access(&ring), ring.len)
+    };
+    kunit_expect!(test, off_while_held);
+    kunit_expect_eq!(test, stamp, 1000);
+    kunit_expect_eq!(test, len, 3);
 }
 
 kunit_suite!(

@@ -14,8 +14,7 @@ extern crate snd_sync;
 use kernel::{prelude::*, time::msecs_to_jiffies};
 use snd_kunit::{expect_kernel_report, kunit_expect, kunit_require, kunit_suite, sleep_ms, Test};
 use snd_sync::{
-    irqs_disabled, new_in_flight, new_irq_spinlock, new_published, new_stop_counter,
-    new_wait_queue, IrqsOff,
+    irqs_disabled, new_irq_spinlock, new_published, new_wait_queue, InFlight, IrqsOff, StopCounter,
 };
 
 /// Longer than `__might_resched()`'s one-report-a-second limit.
@@ -29,20 +28,20 @@ fn wait_until_in_atomic_context(test: &mut Test<'_>) {
     sleep_ms(REPORT_SPACING_MS);
     let mut satisfied = false;
     expect_kernel_report("WaitQueue::wait_until with IRQs off", || {
-        let _irqs_off = IrqsOff::new();
+        let _irqs_off = IrqsOff::disable();
         satisfied = queue.wait_until(|| true, msecs_to_jiffies(10));
     });
     kunit_expect!(test, satisfied);
 }
 
 fn drain_in_atomic_context(test: &mut Test<'_>) {
-    let Ok(users) = KBox::pin_init(new_in_flight!("kunit::atomic_users"), GFP_KERNEL) else {
+    let Ok(users) = KBox::new(InFlight::new(), GFP_KERNEL) else {
         kunit_require!(test, false, "allocation failed");
         return;
     };
     sleep_ms(REPORT_SPACING_MS);
     expect_kernel_report("InFlight::drain with IRQs off", || {
-        let _irqs_off = IrqsOff::new();
+        let _irqs_off = IrqsOff::disable();
         users.drain();
     });
     kunit_expect!(test, !irqs_disabled());
@@ -67,13 +66,13 @@ fn take_under_spinlock(test: &mut Test<'_>) {
 }
 
 fn wait_idle_in_atomic_context(test: &mut Test<'_>) {
-    let Ok(stops) = KBox::pin_init(new_stop_counter!("kunit::atomic_stops"), GFP_KERNEL) else {
+    let Ok(stops) = KBox::new(StopCounter::new(), GFP_KERNEL) else {
         kunit_require!(test, false, "allocation failed");
         return;
     };
     sleep_ms(REPORT_SPACING_MS);
     expect_kernel_report("StopCounter::wait_idle with IRQs off", || {
-        let _irqs_off = IrqsOff::new();
+        let _irqs_off = IrqsOff::disable();
         stops.wait_idle();
     });
     kunit_expect!(test, stops.in_flight() == 0);

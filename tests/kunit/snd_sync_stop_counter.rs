@@ -11,9 +11,7 @@ use snd_kunit::{
     cond_resched, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, run_in_hardirq,
     sleep_ms, Test, Workers,
 };
-use snd_sync::{
-    new_irq_spinlock, new_stop_counter, new_wait_queue, IrqSpinLock, StopCounter, WaitQueue,
-};
+use snd_sync::{new_irq_spinlock, new_wait_queue, IrqSpinLock, StopCounter, WaitQueue};
 
 /// The capture stream of a simulated cable; `freed` marks what C's `free_cable()` would free.
 struct Stream {
@@ -40,7 +38,7 @@ fn cable() -> Result<Arc<Cable>> {
     Arc::pin_init(
         pin_init!(Cable {
             capture <- new_irq_spinlock!(None, "kunit::cable_lock"),
-            stops <- new_stop_counter!("kunit::cable_stops"),
+            stops: StopCounter::new(),
             events <- new_wait_queue!("kunit::cable_events"),
             started: AtomicUsize::new(0),
             stop_workers: AtomicBool::new(false),
