@@ -210,6 +210,20 @@ pub fn cond_resched() {
     unsafe { bindings::cond_resched() };
 }
 
+/// Lets racing threads run between two steps of a hammer loop, on one CPU as on several: a
+/// short spin, then every fourth `cycle` a 1 ms sleep and otherwise `cond_resched()` (which on
+/// one CPU may never yield, as `kunit.py run`'s single-CPU QEMU showed).
+pub fn interleave(cycle: usize) {
+    for _ in 0..50 {
+        core::hint::spin_loop();
+    }
+    if cycle % 4 == 0 {
+        sleep_ms(1);
+    } else {
+        cond_resched();
+    }
+}
+
 #[pin_data]
 struct WorkerState {
     #[pin]

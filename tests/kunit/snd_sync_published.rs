@@ -8,8 +8,8 @@ extern crate snd_sync;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{prelude::*, sync::Arc, time::msecs_to_jiffies};
 use snd_kunit::{
-    cond_resched, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, run_in_hardirq,
-    sleep_ms, Test, Workers,
+    cond_resched, interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite,
+    run_in_hardirq, sleep_ms, Test, Workers,
 };
 use snd_sync::{in_hardirq, new_published, new_wait_queue, Published, WaitQueue};
 
@@ -209,10 +209,7 @@ fn hammer_borrow_against_take(test: &mut Test<'_>) {
             break;
         };
         kunit_expect!(test, race.out.publish(p).is_ok());
-        for _ in 0..50 {
-            core::hint::spin_loop();
-        }
-        cond_resched();
+        interleave(id as usize);
         match race.out.take() {
             Some(port) if port.id == id => port.torn_down.store(true, Ordering::Relaxed),
             _ => wrong_value += 1,

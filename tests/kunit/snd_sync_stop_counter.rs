@@ -8,8 +8,8 @@ extern crate snd_sync;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{prelude::*, sync::Arc, time::msecs_to_jiffies};
 use snd_kunit::{
-    cond_resched, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, run_in_hardirq,
-    sleep_ms, Test, Workers,
+    cond_resched, interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite,
+    run_in_hardirq, sleep_ms, Test, Workers,
 };
 use snd_sync::{new_irq_spinlock, new_wait_queue, IrqSpinLock, StopCounter, WaitQueue};
 
@@ -200,16 +200,13 @@ fn hammer_stop_against_teardown(test: &mut Test<'_>) {
     kunit_expect!(test, started, "stoppers never started");
 
     let mut freed = 0;
-    for _ in 0..CYCLES {
+    for cycle in 0..CYCLES {
         let Ok(s) = stream() else {
             kunit_expect!(test, false, "allocation failed");
             break;
         };
         *cable.capture.lock() = Some(s);
-        for _ in 0..50 {
-            core::hint::spin_loop();
-        }
-        cond_resched();
+        interleave(cycle);
         if free_capture(&cable) {
             freed += 1;
         }
