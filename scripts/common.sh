@@ -10,7 +10,8 @@ OUT=$CACHE/linux-build         # O= build directory
 MODROOT=$CACHE/modroot         # modules_install target
 INITRAMFS_DIR=$CACHE/initramfs
 HOSTTARGET=$CACHE/cargo-target
-TARBALL=/usr/src/linux-source-6.12.tar.xz
+TARBALL=${SND_RS_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+PATCHES=${SND_RS_PATCHES:-$SND_RS_ROOT/patches}
 JOBS=${JOBS:-$(nproc)}
 KMAKE=(make -C "$SRC" O="$OUT" LLVM=-19 CLIPPY=1 -j"$JOBS")
 

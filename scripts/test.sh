@@ -59,7 +59,10 @@ fi
 fi
 
 if stage host; then
-step "host tests (cargo test)"
+step "host tests (tree preparation, cargo test)"
+while read -r verdict name; do
+	if [ "$verdict" = ok ]; then pass "tree.sh: $name"; else fail "tree.sh: $name"; fi
+done < <("$SND_RS_ROOT/tests/host/tree-incremental.sh")
 if out=$(cd "$SND_RS_ROOT" && CARGO_TARGET_DIR=$HOSTTARGET cargo test --release --workspace 2>&1); then :; fi
 printf '%s\n' "$out" | grep -E '^test |test result' | sed 's/^/  /'
 n_ok=$(printf '%s\n' "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1/p' | paste -sd+ | bc)

@@ -9,7 +9,7 @@
 #  - our files are copied only when their content differs.
 source "$(dirname "$0")/common.sh"
 
-deb_version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+deb_version=${SND_RS_DEB_VERSION:-$(dpkg-query -W -f='${Version}' linux-source-6.12)}
 state=$SRC/.snd-rs
 mkdir -p "$CACHE"
 
@@ -28,7 +28,7 @@ if [ ! -f "$state/deb-version" ] || [ "$(cat "$state/deb-version")" != "$deb_ver
 fi
 
 shopt -s nullglob
-series=("$SND_RS_ROOT"/patches/*.patch)
+series=("$PATCHES"/*.patch)
 applied=("$state"/applied/*.patch)
 
 # Patches already applied and unchanged stay; from the first difference on,
