@@ -104,11 +104,10 @@ impl Test<'_> {
             condition: nul_terminated(condition),
             expected_true: true,
         };
-        // SAFETY: `self.raw` is the running case's `struct kunit` (type invariant). `location`
-        // and `assertion` live until the call returns and their strings are NUL-terminated
-        // (`nul_terminated` checks). The format function matches `kunit_unary_assert`. `%pA`
-        // takes a `fmt::Arguments`, which `message` is, alive for the call.
-        // `__kunit_do_failed_assertion` only reports; it does not abort the thread.
+        // `__kunit_do_failed_assertion()` only reports; unlike `__kunit_abort()` it returns.
+        // SAFETY: `self.raw` is the running case's `struct kunit` (type invariant); `location`,
+        // `assertion` and `message` outlive the call; the strings end in NUL; the format
+        // function matches `kunit_unary_assert`, and `%pA` takes a `fmt::Arguments`.
         unsafe {
             bindings::__kunit_do_failed_assertion(
                 self.raw.as_ptr(),
@@ -224,6 +223,55 @@ pub fn interleave(cycle: usize) {
     }
 }
 
+/// A count of arrivals that a test thread can wait for: "the worker has started", "the worker
+/// holds the borrow now".
+#[pin_data]
+pub struct Latch {
+    #[pin]
+    arrived: SpinLock<usize>,
+    #[pin]
+    changed: CondVar,
+}
+
+impl Latch {
+    /// How long [`Latch::wait_for`] waits at most.
+    pub const TIMEOUT_MS: u32 = 5000;
+
+    /// Creates a latch with no arrivals.
+    // The lock initialisers are made here, not inside `pin_init!`: its closure is compiled in
+    // the crate that runs it, which would bring its own copy of the lock names for the one
+    // static lock class, and lockdep warns when they meet (see `Workers::spawn_shared`).
+    #[inline(never)]
+    pub fn new() -> impl PinInit<Self> {
+        let arrived = new_spinlock!(0, "snd_kunit::Latch::arrived");
+        let changed = new_condvar!("snd_kunit::Latch::changed");
+        pin_init!(Self {
+            arrived <- arrived,
+            changed <- changed,
+        })
+    }
+
+    /// Records one arrival and wakes the waiter.
+    pub fn arrive(&self) {
+        *self.arrived.lock() += 1;
+        self.changed.notify_all();
+    }
+
+    /// Sleeps until `n` arrivals or [`Latch::TIMEOUT_MS`] passed; returns whether they came.
+    pub fn wait_for(&self, n: usize) -> bool {
+        let mut arrived = self.arrived.lock();
+        let mut waits = 0;
+        while *arrived < n && waits < Self::TIMEOUT_MS / 100 {
+            waits += 1;
+            // A timeout or a signal only leads back to the check.
+            let _ = self
+                .changed
+                .wait_interruptible_timeout(&mut arrived, kernel::time::msecs_to_jiffies(100));
+        }
+        *arrived >= n
+    }
+}
+
 #[pin_data]
 struct WorkerState {
     #[pin]
@@ -248,10 +296,11 @@ impl Workers {
         Self::spawn_shared(n, Arc::new(body, GFP_KERNEL)?)
     }
 
-    // Not generic: lockdep keys its classes by the address of a static, which a generic
-    // function shares among its instantiations, while each instantiating crate has its own
-    // copy of the class name; lockdep warns when those meet. So the locks and `try_spawn()`
-    // below are instantiated once, here.
+    // Not generic, not inlined: lockdep keys its classes by the address of a static, which a
+    // generic function shares among its instantiations, while each instantiating crate has its
+    // own copy of the class name; lockdep warns when those meet. So the locks and
+    // `try_spawn()` below are instantiated once, here.
+    #[inline(never)]
     fn spawn_shared(n: usize, body: Arc<dyn Fn(usize) + Send + Sync>) -> Result<Self> {
         let state = Arc::pin_init(
             pin_init!(WorkerState {

@@ -20,8 +20,9 @@
 //! have slept.
 //!
 //! The `new_…!` macros give each call site a static lockdep class. Call them from non-generic
-//! code: a generic function shares one static among its instantiations while each crate has
-//! its own copy of the name, and lockdep warns when the two meet.
+//! code that is not inlined into other crates (`#[inline(never)]` on small constructors): a
+//! generic or inlined function shares one static among its copies while each crate has its
+//! own copy of the name, and lockdep warns when the two meet.
 
 #![no_std]
 

@@ -8,9 +8,9 @@ extern crate snd_sync;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{prelude::*, sync::Arc, time::Ktime};
 use snd_kunit::{
-    kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, sleep_ms, Test, Workers,
+    kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, sleep_ms, Latch, Test, Workers,
 };
-use snd_sync::{new_wait_queue, InFlight, WaitQueue};
+use snd_sync::InFlight;
 
 /// Tokens count up and down; `drain` with none in flight returns at once.
 fn tokens_count_users(test: &mut Test<'_>) {
@@ -52,8 +52,7 @@ struct Shared {
     #[pin]
     users: InFlight,
     #[pin]
-    events: WaitQueue,
-    entered: AtomicBool,
+    entered: Latch,
     finished: AtomicBool,
 }
 
@@ -63,8 +62,7 @@ fn drain_waits_for_other_thread(test: &mut Test<'_>) {
     let shared = Arc::pin_init(
         pin_init!(Shared {
             users: InFlight::new(),
-            events <- new_wait_queue!("kunit::drain_events"),
-            entered: AtomicBool::new(false),
+            entered <- Latch::new(),
             finished: AtomicBool::new(false),
         }),
         GFP_KERNEL,
@@ -78,19 +76,14 @@ fn drain_waits_for_other_thread(test: &mut Test<'_>) {
     let workers = Workers::spawn(1, move |_| {
         let s = &worker_shared;
         let token = s.users.enter();
-        s.entered.store(true, Ordering::Release);
-        s.events.wake_up_all();
+        s.entered.arrive();
         sleep_ms(30);
         s.finished.store(true, Ordering::Relaxed);
         drop(token);
     });
     kunit_require!(test, workers.is_ok());
 
-    let entered = shared.events.wait_until(
-        || shared.entered.load(Ordering::Acquire),
-        kernel::time::msecs_to_jiffies(5000),
-    );
-    kunit_require!(test, entered, "worker never started");
+    kunit_require!(test, shared.entered.wait_for(1), "worker never started");
     let start = Ktime::ktime_get();
     shared.users.drain();
     let waited_ms = (Ktime::ktime_get() - start).to_ms();

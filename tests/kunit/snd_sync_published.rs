@@ -6,12 +6,12 @@ extern crate snd_kunit;
 extern crate snd_sync;
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use kernel::{prelude::*, sync::Arc, time::msecs_to_jiffies};
+use kernel::{prelude::*, sync::Arc};
 use snd_kunit::{
     cond_resched, interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite,
-    run_in_hardirq, sleep_ms, Test, Workers,
+    run_in_hardirq, sleep_ms, Latch, Test, Workers,
 };
-use snd_sync::{in_hardirq, new_published, new_wait_queue, Published, WaitQueue};
+use snd_sync::{in_hardirq, new_published, Published};
 
 /// A published object that knows whether it has been torn down.
 struct Port {
@@ -106,8 +106,7 @@ struct Race {
     #[pin]
     out: Published<Port>,
     #[pin]
-    events: WaitQueue,
-    started: AtomicUsize,
+    started: Latch,
     stop: AtomicBool,
     borrows: AtomicUsize,
     saw_torn_down: AtomicUsize,
@@ -124,19 +123,14 @@ fn take_waits_for_borrow(test: &mut Test<'_>) {
     let r = race.clone();
     let workers = Workers::spawn(1, move |_| {
         let Some(port) = r.out.borrow() else { return };
-        r.started.fetch_add(1, Ordering::Release);
-        r.events.wake_up_all();
+        r.started.arrive();
         sleep_ms(30);
         if port.torn_down.load(Ordering::Relaxed) {
             r.saw_torn_down.fetch_add(1, Ordering::Relaxed);
         }
     });
     kunit_require!(test, workers.is_ok());
-    let started = race.events.wait_until(
-        || race.started.load(Ordering::Acquire) == 1,
-        msecs_to_jiffies(5000),
-    );
-    kunit_require!(test, started, "borrower never started");
+    kunit_require!(test, race.started.wait_for(1), "borrower never started");
 
     let taken = race.out.take();
     kunit_require!(test, taken.is_some());
@@ -156,8 +150,7 @@ fn race() -> Result<Arc<Race>> {
     Arc::pin_init(
         pin_init!(Race {
             out <- new_published!("kunit::race_output"),
-            events <- new_wait_queue!("kunit::race_events"),
-            started: AtomicUsize::new(0),
+            started <- Latch::new(),
             stop: AtomicBool::new(false),
             borrows: AtomicUsize::new(0),
             saw_torn_down: AtomicUsize::new(0),
@@ -180,8 +173,7 @@ fn hammer_borrow_against_take(test: &mut Test<'_>) {
 
     let r = race.clone();
     let workers = Workers::spawn(BORROWERS, move |_| {
-        r.started.fetch_add(1, Ordering::Release);
-        r.events.wake_up_all();
+        r.started.arrive();
         while !r.stop.load(Ordering::Relaxed) {
             if let Some(port) = r.out.borrow() {
                 r.borrows.fetch_add(1, Ordering::Relaxed);
@@ -196,11 +188,11 @@ fn hammer_borrow_against_take(test: &mut Test<'_>) {
         }
     });
     kunit_require!(test, workers.is_ok());
-    let started = race.events.wait_until(
-        || race.started.load(Ordering::Acquire) == BORROWERS,
-        msecs_to_jiffies(5000),
+    kunit_expect!(
+        test,
+        race.started.wait_for(BORROWERS),
+        "borrowers never started"
     );
-    kunit_expect!(test, started, "borrowers never started");
 
     let mut wrong_value = 0;
     for id in 0..CYCLES {

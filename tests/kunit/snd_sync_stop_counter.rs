@@ -6,12 +6,12 @@ extern crate snd_kunit;
 extern crate snd_sync;
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use kernel::{prelude::*, sync::Arc, time::msecs_to_jiffies};
+use kernel::{prelude::*, sync::Arc};
 use snd_kunit::{
     cond_resched, interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite,
-    run_in_hardirq, sleep_ms, Test, Workers,
+    run_in_hardirq, sleep_ms, Latch, Test, Workers,
 };
-use snd_sync::{new_irq_spinlock, new_wait_queue, IrqSpinLock, StopCounter, WaitQueue};
+use snd_sync::{new_irq_spinlock, IrqSpinLock, StopCounter};
 
 /// The capture stream of a simulated cable; `freed` marks what C's `free_cable()` would free.
 struct Stream {
@@ -27,8 +27,7 @@ struct Cable {
     #[pin]
     stops: StopCounter,
     #[pin]
-    events: WaitQueue,
-    started: AtomicUsize,
+    started: Latch,
     stop_workers: AtomicBool,
     stops_done: AtomicUsize,
     stopped_freed_stream: AtomicUsize,
@@ -39,8 +38,7 @@ fn cable() -> Result<Arc<Cable>> {
         pin_init!(Cable {
             capture <- new_irq_spinlock!(None, "kunit::cable_lock"),
             stops: StopCounter::new(),
-            events <- new_wait_queue!("kunit::cable_events"),
-            started: AtomicUsize::new(0),
+            started <- Latch::new(),
             stop_workers: AtomicBool::new(false),
             stops_done: AtomicUsize::new(0),
             stopped_freed_stream: AtomicUsize::new(0),
@@ -148,8 +146,7 @@ fn teardown_waits_for_stop(test: &mut Test<'_>) {
         };
         let stop = c.stops.begin(&capture);
         drop(capture);
-        c.started.fetch_add(1, Ordering::Release);
-        c.events.wake_up_all();
+        c.started.arrive();
         sleep_ms(30);
         if stream.freed.load(Ordering::Relaxed) {
             c.stopped_freed_stream.fetch_add(1, Ordering::Relaxed);
@@ -157,11 +154,7 @@ fn teardown_waits_for_stop(test: &mut Test<'_>) {
         drop(stop);
     });
     kunit_require!(test, workers.is_ok());
-    let started = cable.events.wait_until(
-        || cable.started.load(Ordering::Acquire) == 1,
-        msecs_to_jiffies(5000),
-    );
-    kunit_require!(test, started, "stopper never started");
+    kunit_require!(test, cable.started.wait_for(1), "stopper never started");
     kunit_expect!(test, free_capture(&cable));
     drop(workers);
     kunit_expect_eq!(
@@ -185,19 +178,18 @@ fn hammer_stop_against_teardown(test: &mut Test<'_>) {
 
     let c = cable.clone();
     let workers = Workers::spawn(STOPPERS, move |_| {
-        c.started.fetch_add(1, Ordering::Release);
-        c.events.wake_up_all();
+        c.started.arrive();
         while !c.stop_workers.load(Ordering::Relaxed) {
             stop_peer(&c, 0);
             cond_resched();
         }
     });
     kunit_require!(test, workers.is_ok());
-    let started = cable.events.wait_until(
-        || cable.started.load(Ordering::Acquire) == STOPPERS,
-        msecs_to_jiffies(5000),
+    kunit_expect!(
+        test,
+        cable.started.wait_for(STOPPERS),
+        "stoppers never started"
     );
-    kunit_expect!(test, started, "stoppers never started");
 
     let mut freed = 0;
     for cycle in 0..CYCLES {
