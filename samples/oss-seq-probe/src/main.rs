@@ -1,0 +1,270 @@
+//! oss-seq-probe: drives the OSS sequencer and prints one line per observation, with nothing
+//! timing-dependent in it, so that the transcript of the C module and of its Rust twin can be
+//! compared byte for byte.
+//!
+//! ```text
+//! oss-seq-probe [RAWMIDI]   RAWMIDI: a snd-virmidi device to inject MIDI input through
+//! ```
+
+mod records;
+
+use records::{echo, hex, split, SNDCTL_SEQ_GETINCOUNT, SNDCTL_SEQ_RESET};
+use std::ffi::CString;
+use std::io::{Error, Result};
+use std::os::fd::RawFd;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+const ECHOES: u32 = 1500;
+
+fn cstr(path: &str) -> CString {
+    CString::new(path).unwrap_or_default()
+}
+
+fn open(path: &str, flags: i32) -> Result<RawFd> {
+    // SAFETY: `cstr(path)` is a valid NUL-terminated string for the duration of the call.
+    let fd = unsafe { libc::open(cstr(path).as_ptr(), flags) };
+    if fd < 0 {
+        Err(Error::last_os_error())
+    } else {
+        Ok(fd)
+    }
+}
+
+fn close(fd: RawFd) {
+    // SAFETY: closing a descriptor this program opened.
+    unsafe { libc::close(fd) };
+}
+
+fn write_all(fd: RawFd, mut buf: &[u8]) -> Result<()> {
+    while !buf.is_empty() {
+        // SAFETY: `buf` is valid for reads of `buf.len()` bytes.
+        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
+        if n < 0 {
+            return Err(Error::last_os_error());
+        }
+        buf = &buf[n as usize..];
+    }
+    Ok(())
+}
+
+fn read(fd: RawFd, len: usize) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; len];
+    // SAFETY: `buf` is valid for writes of `len` bytes.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), len) };
+    if n < 0 {
+        return Err(Error::last_os_error());
+    }
+    buf.truncate(n as usize);
+    Ok(buf)
+}
+
+fn incount(fd: RawFd) -> Result<i32> {
+    let mut n: libc::c_int = -1;
+    // SAFETY: SNDCTL_SEQ_GETINCOUNT writes one int to the pointer.
+    if unsafe { libc::ioctl(fd, SNDCTL_SEQ_GETINCOUNT as _, &mut n) } < 0 {
+        return Err(Error::last_os_error());
+    }
+    Ok(n)
+}
+
+fn reset(fd: RawFd) -> Result<i32> {
+    // SAFETY: SNDCTL_SEQ_RESET takes no argument.
+    let r = unsafe { libc::ioctl(fd, SNDCTL_SEQ_RESET as _) };
+    if r < 0 {
+        Err(Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+/// `poll()` for input; returns the revents, 0 on timeout.
+fn poll_in(fd: RawFd, timeout_ms: i32) -> Result<i16> {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN | libc::POLLRDNORM,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    let r = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+    if r < 0 {
+        Err(Error::last_os_error())
+    } else {
+        Ok(p.revents)
+    }
+}
+
+/// Waits until the queue length stops changing (echoes arrive through the sequencer core).
+fn settled_incount(fd: RawFd) -> Result<i32> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut last = incount(fd)?;
+    let mut stable_since = Instant::now();
+    while Instant::now() < deadline {
+        sleep(Duration::from_millis(20));
+        let now = incount(fd)?;
+        if now != last {
+            last = now;
+            stable_since = Instant::now();
+        } else if stable_since.elapsed() >= Duration::from_millis(300) {
+            break;
+        }
+    }
+    Ok(last)
+}
+
+fn errno_name(e: &Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::EAGAIN) => "EAGAIN".into(),
+        Some(libc::EINVAL) => "EINVAL".into(),
+        Some(libc::EINTR) => "EINTR (blocked)".into(),
+        Some(libc::ENXIO) => "ENXIO".into(),
+        Some(libc::EFAULT) => "EFAULT".into(),
+        Some(n) => format!("errno {n}"),
+        None => e.to_string(),
+    }
+}
+
+fn show<T: std::fmt::Display>(name: &str, r: Result<T>) {
+    match r {
+        Ok(v) => println!("{name}: {v}"),
+        Err(e) => println!("{name}: {}", errno_name(&e)),
+    }
+}
+
+fn records(buf: &[u8]) -> String {
+    match split(buf) {
+        Some(recs) => recs.iter().map(|r| hex(r)).collect::<Vec<_>>().join(" "),
+        None => format!("partial record: {}", hex(buf)),
+    }
+}
+
+extern "C" fn on_alarm(_: libc::c_int) {}
+
+/// A read that would block is interrupted after 2 s (SIGALRM without SA_RESTART).
+fn arm_alarm() {
+    // SAFETY: installs a handler that does nothing, then schedules one SIGALRM.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_alarm as *const () as usize;
+        libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut());
+        libc::alarm(2);
+    }
+}
+
+fn disarm_alarm() {
+    // SAFETY: cancels the pending alarm.
+    unsafe { libc::alarm(0) };
+}
+
+fn device_numbers(path: &str) -> String {
+    // SAFETY: `st` is a valid out-parameter; the path is NUL-terminated.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::stat(cstr(path).as_ptr(), &mut st) } < 0 {
+        return errno_name(&Error::last_os_error());
+    }
+    format!(
+        "char {},{}",
+        libc::major(st.st_rdev),
+        libc::minor(st.st_rdev)
+    )
+}
+
+fn synth_mode(fd: RawFd) -> Result<()> {
+    show("incount initially", incount(fd));
+
+    write_all(fd, &echo(0x0a0b0c))?;
+    let ready = poll_in(fd, 2000)?;
+    println!("poll after one echo: {}", ready & libc::POLLIN != 0);
+    show("read one echo", read(fd, 64).map(|b| records(&b)));
+    show("incount after reading it", incount(fd));
+
+    let all: Vec<u8> = (1..=ECHOES).flat_map(echo).collect();
+    write_all(fd, &all)?;
+    show("incount after 1500 echoes", settled_incount(fd));
+    let head = read(fd, 12).map(|b| records(&b));
+    show("first three records", head);
+    show("incount after reading three", incount(fd));
+    show("reset", reset(fd));
+    show("incount after reset", incount(fd));
+    println!(
+        "poll on empty queue: {}",
+        poll_in(fd, 0)? & libc::POLLIN != 0
+    );
+
+    arm_alarm();
+    let blocked = read(fd, 4);
+    disarm_alarm();
+    show("blocking read on empty queue", blocked.map(|b| records(&b)));
+
+    write_all(fd, &echo(7))?;
+    poll_in(fd, 2000)?;
+    show("read with a 2-byte buffer", read(fd, 2).map(|b| b.len()));
+    show("incount after it", incount(fd));
+    show(
+        "read with a 4-byte buffer",
+        read(fd, 4).map(|b| records(&b)),
+    );
+    Ok(())
+}
+
+fn music_mode(fd: RawFd) -> Result<()> {
+    // EV_TIMING / TMR_ECHO: an 8-byte record, echoed back in music mode.
+    let timer_echo = [0x81u8, 8, 0, 0, 0x44, 0x33, 0x22, 0x11];
+    write_all(fd, &timer_echo)?;
+    poll_in(fd, 2000)?;
+    show(
+        "music: read 8-byte echo with a 4-byte buffer",
+        read(fd, 4).map(|b| records(&b)),
+    );
+    show("music: incount after it", incount(fd));
+    show(
+        "music: read with an 8-byte buffer",
+        read(fd, 8).map(|b| records(&b)),
+    );
+    show(
+        "music: short SEQ_ECHO write",
+        write_all(fd, &echo(1)).map(|()| "accepted"),
+    );
+    Ok(())
+}
+
+fn midi_input(rawmidi: &str) -> Result<()> {
+    let seq = open("/dev/sequencer", libc::O_RDONLY)?;
+    let midi = open(rawmidi, libc::O_WRONLY)?;
+    // Note on, channel 1, middle C, velocity 100; then note off.
+    write_all(midi, &[0x90, 0x3c, 0x64, 0x80, 0x3c, 0x00])?;
+    close(midi);
+    let mut got = Vec::new();
+    while got.len() < 7 * 4 && poll_in(seq, 1000)? & libc::POLLIN != 0 {
+        got.extend(read(seq, 256)?);
+    }
+    println!("midi input through {rawmidi}: {}", records(&got));
+    close(seq);
+    Ok(())
+}
+
+/// Opens `path` read-write, runs `probe` on it, closes it.
+fn with_device(path: &str, probe: fn(RawFd) -> Result<()>) -> Result<()> {
+    let fd = open(path, libc::O_RDWR)?;
+    let r = probe(fd);
+    close(fd);
+    r
+}
+
+fn main() {
+    println!("/dev/sequencer: {}", device_numbers("/dev/sequencer"));
+    println!("/dev/sequencer2: {}", device_numbers("/dev/sequencer2"));
+    let mut failed = false;
+    let mut report = |name: &str, r: Result<()>| {
+        if let Err(e) = r {
+            println!("{name}: stopped: {}", errno_name(&e));
+            failed = true;
+        }
+    };
+    report("synth", with_device("/dev/sequencer", synth_mode));
+    report("music", with_device("/dev/sequencer2", music_mode));
+    if let Some(dev) = std::env::args().nth(1) {
+        report("midi", midi_input(&dev));
+    }
+    std::process::exit(i32::from(failed));
+}

@@ -1,0 +1,23 @@
+#!/bin/sh
+# modules: snd-seq-oss
+# The OSS sequencer read queue as users see it (/dev/sequencer, /dev/sequencer2):
+# echo round trip, capacity 1023 after 1500 echoes, RESET, the blocking-read
+# EAGAIN quirk, poll, short user buffers, music-mode 8-byte records, and MIDI
+# input from a snd-virmidi rawmidi.  The transcript must equal
+# oss_seq.expected, whichever module provides the sequencer: that file was
+# recorded on the C snd-seq-oss.
+. /snd-rs/scenarios/_lib.sh
+
+load snd-virmidi
+load "$MOD"
+card=$(sed -n 's/^ *\([0-9]*\) \[VirMIDI.*/\1/p' /proc/asound/cards | head -n 1)
+[ -n "$card" ] || fail "no VirMIDI card"
+oss-seq-probe "/dev/snd/midiC${card}D0" >/tmp/oss_seq.out
+rc=$?
+cat /tmp/oss_seq.out
+[ "$rc" = 0 ] || fail "oss-seq-probe exited $rc"
+if ! diff -u /snd-rs/scenarios/oss_seq.expected /tmp/oss_seq.out; then
+	fail "transcript differs from oss_seq.expected (recorded on C snd-seq-oss)"
+fi
+run modprobe -r "$MOD" snd-virmidi
+say "pass"
