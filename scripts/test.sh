@@ -175,7 +175,24 @@ for s in "$SND_RS_ROOT"/tests/scenarios/[!_]*.sh; do
 	for mod in $mods; do
 		[[ "$name/$mod" =~ ${SND_RS_ONLY:-.} ]] || continue
 		t0=$(date +%s)
-		if guest "$name-$mod" 300 snd_rs.scenario="$name" snd_rs.module="$mod"; then
+		# "# uart1: file": a second ISA UART (0x2f8, irq 3) whose output lands in a host
+		# file; NAME.host then checks that file. 8250.nr_uarts=1 keeps the serial driver
+		# off it, for snd-serial-u16550.
+		uart=$results/$name-$mod.uart1
+		extra=() args=()
+		if grep -q '^# uart1: file' "$s"; then
+			rm -f "$uart"
+			extra=(-chardev "file,id=uart1,path=$uart" -device isa-serial,chardev=uart1,index=1)
+			args=(8250.nr_uarts=1)
+		fi
+		ok=1
+		SND_RS_QEMU_EXTRA="${extra[*]}" guest "$name-$mod" 300 "${args[@]}" \
+			snd_rs.scenario="$name" snd_rs.module="$mod" || ok=0
+		host_check=${s%.sh}.host
+		if ((ok)) && [ -x "$host_check" ] && ! "$host_check" "$uart"; then
+			ok=0
+		fi
+		if ((ok)); then
 			pass "$name [$mod] ($(($(date +%s) - t0)) s)"
 		else
 			fail "$name [$mod] (log: $log)"
