@@ -16,6 +16,13 @@ if [ "$1" = --expected ]; then
 		inside && $0 ~ pat { seen = 1 }
 		END { if (inside) print "missing " what " (the block never ended)" }
 	' "$2"
+	# Blocks of snd_kunit::expect_log_line: the text must appear inside.
+	awk '
+		/expected log line begins: / { text = $0; sub(/.*expected log line begins: /, "", text); sub(/\r$/, "", text); inside = 1; seen = 0; next }
+		/expected log line ends: / && inside { print (seen ? "ok " : "missing ") "log line: " text; inside = 0; next }
+		inside && index($0, text) { seen = 1 }
+		END { if (inside) print "missing log line: " text " (the block never ended)" }
+	' "$2"
 	exit 0
 fi
 

@@ -367,6 +367,15 @@ pub fn expect_kernel_report(what: &str, f: impl FnOnce()) {
     pr_info!("expected report ends: {}\n", what);
 }
 
+/// Runs `f`, which must make the kernel log a line containing `text`, between two log
+/// markers; `scripts/test.sh` checks the line is there. Unlike [`expect_kernel_report`], the
+/// block is still checked for reports (a plain `pr_warn!` is not one).
+pub fn expect_log_line(text: &str, f: impl FnOnce()) {
+    pr_info!("expected log line begins: {}\n", text);
+    f();
+    pr_info!("expected log line ends: {}\n", text);
+}
+
 /// Returns `bytes` as a C string pointer, or a placeholder when it is not NUL-terminated.
 fn nul_terminated(bytes: &'static [u8]) -> *const c_char {
     match bytes.last() {

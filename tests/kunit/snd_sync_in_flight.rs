@@ -8,7 +8,8 @@ extern crate snd_sync;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{prelude::*, sync::Arc, time::Ktime};
 use snd_kunit::{
-    kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, sleep_ms, Latch, Test, Workers,
+    expect_log_line, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, sleep_ms, Latch,
+    Test, Workers,
 };
 use snd_sync::InFlight;
 
@@ -98,11 +99,51 @@ fn drain_waits_for_other_thread(test: &mut Test<'_>) {
     kunit_expect_eq!(test, shared.users.count(), 0);
 }
 
+/// Like C's `snd_use_lock_sync_helper()`, a drain still waiting after 5 s warns once, naming
+/// how many users are left and where it was called from; then it goes on waiting.
+fn drain_warns_after_five_seconds(test: &mut Test<'_>) {
+    let shared = Arc::pin_init(
+        pin_init!(Shared {
+            users: InFlight::new(),
+            entered <- Latch::new(),
+            finished: AtomicBool::new(false),
+        }),
+        GFP_KERNEL,
+    );
+    let Ok(shared) = shared else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    let worker_shared = shared.clone();
+    let workers = Workers::spawn(1, move |_| {
+        let s = &worker_shared;
+        let token = s.users.enter();
+        s.entered.arrive();
+        sleep_ms(5600);
+        s.finished.store(true, Ordering::Relaxed);
+        drop(token);
+    });
+    kunit_require!(test, workers.is_ok());
+    kunit_require!(test, shared.entered.wait_for(1), "worker never started");
+
+    let start = Ktime::ktime_get();
+    expect_log_line("snd_sync: waiting [1 left] in ", || shared.users.drain());
+    let waited_ms = (Ktime::ktime_get() - start).to_ms();
+    kunit_expect!(test, shared.finished.load(Ordering::Relaxed));
+    kunit_expect!(
+        test,
+        waited_ms >= 5000,
+        "drain returned after {} ms",
+        waited_ms
+    );
+}
+
 kunit_suite!(
     snd_sync_in_flight,
     [
         tokens_count_users,
         error_path_releases_token,
         drain_waits_for_other_thread,
+        drain_warns_after_five_seconds,
     ]
 );
