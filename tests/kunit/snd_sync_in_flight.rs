@@ -57,9 +57,9 @@ struct Shared {
     finished: AtomicBool,
 }
 
-/// `drain` sleeps until a user on another thread drops its token, and everything that user
-/// did before is visible after `drain` returns.
-fn drain_waits_for_other_thread(test: &mut Test<'_>) {
+/// A user on another thread that holds a token of `users` for `hold_ms`, then sets `finished`
+/// and leaves. Returns once the token is taken; `None` (reported) if that failed.
+fn user_holding_for(test: &mut Test<'_>, hold_ms: u32) -> Option<(Arc<Shared>, Workers)> {
     let shared = Arc::pin_init(
         pin_init!(Shared {
             users: InFlight::new(),
@@ -69,22 +69,35 @@ fn drain_waits_for_other_thread(test: &mut Test<'_>) {
         GFP_KERNEL,
     );
     let Ok(shared) = shared else {
-        kunit_require!(test, false, "allocation failed");
-        return;
+        kunit_expect!(test, false, "allocation failed");
+        return None;
     };
-
     let worker_shared = shared.clone();
     let workers = Workers::spawn(1, move |_| {
         let s = &worker_shared;
         let token = s.users.enter();
         s.entered.arrive();
-        sleep_ms(30);
+        sleep_ms(hold_ms);
         s.finished.store(true, Ordering::Relaxed);
         drop(token);
     });
-    kunit_require!(test, workers.is_ok());
+    let Ok(workers) = workers else {
+        kunit_expect!(test, false, "could not start the user");
+        return None;
+    };
+    if !shared.entered.wait_for(1) {
+        kunit_expect!(test, false, "the user never started");
+        return None;
+    }
+    Some((shared, workers))
+}
 
-    kunit_require!(test, shared.entered.wait_for(1), "worker never started");
+/// `drain` sleeps until a user on another thread drops its token, and everything that user
+/// did before is visible after `drain` returns.
+fn drain_waits_for_other_thread(test: &mut Test<'_>) {
+    let Some((shared, _workers)) = user_holding_for(test, 30) else {
+        return;
+    };
     let start = Ktime::ktime_get();
     shared.users.drain();
     let waited_ms = (Ktime::ktime_get() - start).to_ms();
@@ -102,31 +115,10 @@ fn drain_waits_for_other_thread(test: &mut Test<'_>) {
 /// Like C's `snd_use_lock_sync_helper()`, a drain still waiting after 5 s warns once, naming
 /// how many users are left and where it was called from; then it goes on waiting.
 fn drain_warns_after_five_seconds(test: &mut Test<'_>) {
-    let shared = Arc::pin_init(
-        pin_init!(Shared {
-            users: InFlight::new(),
-            entered <- Latch::new(),
-            finished: AtomicBool::new(false),
-        }),
-        GFP_KERNEL,
-    );
-    let Ok(shared) = shared else {
-        kunit_require!(test, false, "allocation failed");
+    // Well past the 5 s warning, even if this test thread is slow to start draining.
+    let Some((shared, _workers)) = user_holding_for(test, 7000) else {
         return;
     };
-    let worker_shared = shared.clone();
-    let workers = Workers::spawn(1, move |_| {
-        let s = &worker_shared;
-        let token = s.users.enter();
-        s.entered.arrive();
-        // Well past the 5 s warning, even if this test thread is slow to start draining.
-        sleep_ms(7000);
-        s.finished.store(true, Ordering::Relaxed);
-        drop(token);
-    });
-    kunit_require!(test, workers.is_ok());
-    kunit_require!(test, shared.entered.wait_for(1), "worker never started");
-
     let start = Ktime::ktime_get();
     expect_log_line("snd_sync: waiting [1 left] in ", || shared.users.drain());
     let waited_ms = (Ktime::ktime_get() - start).to_ms();
