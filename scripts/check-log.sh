@@ -10,18 +10,19 @@
 pattern='(BUG: |WARNING: |Oops: |Kernel panic|general protection fault|UBSAN: |INFO: task .* blocked|INFO: possible|possible circular locking|inconsistent lock state|ODEBUG: |Call Trace:|list_(add|del) corruption)'
 
 if [ "$1" = --expected ]; then
+	# "expected report" blocks must hold a report; "expected log line" blocks their text.
 	awk -v pat="$pattern" '
-		/expected report begins: / { what = $0; sub(/.*expected report begins: /, "", what); inside = 1; seen = 0; next }
-		/expected report ends: / && inside { print (seen ? "ok " : "missing ") what; inside = 0; next }
-		inside && $0 ~ pat { seen = 1 }
+		/expected (report|log line) begins: / {
+			kind = ($0 ~ /expected report begins: /) ? "report" : "log line"
+			what = $0; sub(/.*expected (report|log line) begins: /, "", what); sub(/\r$/, "", what)
+			inside = 1; seen = 0; next
+		}
+		/expected (report|log line) ends: / && inside {
+			print (seen ? "ok " : "missing ") (kind == "report" ? "" : "log line: ") what
+			inside = 0; next
+		}
+		inside && (kind == "report" ? $0 ~ pat : index($0, what) > 0) { seen = 1 }
 		END { if (inside) print "missing " what " (the block never ended)" }
-	' "$2"
-	# Blocks of snd_kunit::expect_log_line: the text must appear inside.
-	awk '
-		/expected log line begins: / { text = $0; sub(/.*expected log line begins: /, "", text); sub(/\r$/, "", text); inside = 1; seen = 0; next }
-		/expected log line ends: / && inside { print (seen ? "ok " : "missing ") "log line: " text; inside = 0; next }
-		inside && index($0, text) { seen = 1 }
-		END { if (inside) print "missing log line: " text " (the block never ended)" }
 	' "$2"
 	exit 0
 fi

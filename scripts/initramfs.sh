@@ -33,10 +33,7 @@ ALSA_TOOLS=(aplay arecord alsabat amixer amidi aconnect aplaymidi arecordmidi as
 tools=()
 for t in "${ALSA_TOOLS[@]}"; do tools+=("$(command -v "$t" || die "missing $t (alsa-utils)")"); done
 copy_with_libs "${tools[@]}" /usr/sbin/alsactl
-libgcc=$(gcc -print-file-name=libgcc_s.so.1 2>/dev/null || true)
-[ -e "$libgcc" ] || libgcc=/lib/x86_64-linux-gnu/libgcc_s.so.1
-copy_with_libs "$libgcc"
-cp -L "$libgcc" "$root/lib/x86_64-linux-gnu/libgcc_s.so.1"
+copy_with_libs /lib/x86_64-linux-gnu/libgcc_s.so.1
 cp -r /usr/share/alsa "$root/usr/share/alsa"
 
 # Kernel modules (modules_install output) and the module tools.

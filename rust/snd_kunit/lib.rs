@@ -44,7 +44,7 @@ use core::{
     fmt,
     marker::PhantomData,
     ptr::NonNull,
-    sync::atomic::{fence, Ordering},
+    sync::atomic::{fence, AtomicBool, Ordering},
 };
 use kernel::{
     bindings,
@@ -270,30 +270,55 @@ impl Latch {
         }
         *arrived >= n
     }
+
+    /// Sleeps until `n` arrivals, however long that takes.
+    fn wait_for_all(&self, n: usize) {
+        let mut arrived = self.arrived.lock();
+        while *arrived < n {
+            self.changed.wait(&mut arrived);
+        }
+    }
 }
 
 #[pin_data]
 struct WorkerState {
     #[pin]
-    running: SpinLock<usize>,
+    started: Latch,
     #[pin]
-    finished: CondVar,
+    finished: Latch,
+    stop: AtomicBool,
 }
 
-/// Work items running a test's concurrent side; dropping (or [`Workers::join`]ing) this waits
-/// until every one of them has returned, so they never outlive the case.
+/// Work items running a test's concurrent side; dropping (or [`Workers::join`]ing) this tells
+/// looping ones to stop and waits until every one has returned, so they never outlive the case.
 pub struct Workers {
     state: Arc<WorkerState>,
+    spawned: usize,
 }
 
 impl Workers {
-    /// Runs `body(i)` for `i` in `0..n`, each in its own work item on the unbound system
+    /// Runs `body(i)` once for `i` in `0..n`, each in its own work item on the unbound system
     /// workqueue, so they run in parallel with each other and with the caller.
     pub fn spawn<F>(n: usize, body: F) -> Result<Self>
     where
         F: Fn(usize) + Send + Sync + 'static,
     {
-        Self::spawn_shared(n, Arc::new(body, GFP_KERNEL)?)
+        Self::spawn_shared(n, false, Arc::new(body, GFP_KERNEL)?)
+    }
+
+    /// Like [`Workers::spawn`], but each work item runs `body(i)` again and again (yielding
+    /// in between) until the `Workers` is joined or dropped: the racing side of a hammer test.
+    pub fn spawn_looping<F>(n: usize, body: F) -> Result<Self>
+    where
+        F: Fn(usize) + Send + Sync + 'static,
+    {
+        Self::spawn_shared(n, true, Arc::new(body, GFP_KERNEL)?)
+    }
+
+    /// Waits (up to [`Latch::TIMEOUT_MS`]) until every work item has started; returns whether
+    /// they all did.
+    pub fn wait_started(&self) -> bool {
+        self.state.started.wait_for(self.spawned)
     }
 
     // Not generic, not inlined: lockdep keys its classes by the address of a static, which a
@@ -301,53 +326,45 @@ impl Workers {
     // own copy of the class name; lockdep warns when those meet. So the locks and
     // `try_spawn()` below are instantiated once, here.
     #[inline(never)]
-    fn spawn_shared(n: usize, body: Arc<dyn Fn(usize) + Send + Sync>) -> Result<Self> {
+    fn spawn_shared(
+        n: usize,
+        looping: bool,
+        body: Arc<dyn Fn(usize) + Send + Sync>,
+    ) -> Result<Self> {
         let state = Arc::pin_init(
             pin_init!(WorkerState {
-                running <- new_spinlock!(n, "snd_kunit::Workers::running"),
-                finished <- new_condvar!("snd_kunit::Workers::finished"),
+                started <- Latch::new(),
+                finished <- Latch::new(),
+                stop: AtomicBool::new(false),
             }),
             GFP_KERNEL,
         )?;
-        let workers = Self {
-            state: state.clone(),
-        };
+        let mut workers = Self { state, spawned: 0 };
         for i in 0..n {
-            if let Err(e) = Self::spawn_one(state.clone(), body.clone(), i) {
-                // The items not spawned will never finish; stop waiting for them.
-                *workers.state.running.lock() -= n - i;
-                return Err(e);
-            }
+            let (state, body) = (workers.state.clone(), body.clone());
+            workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+                state.started.arrive();
+                body(i);
+                while looping && !state.stop.load(Ordering::Relaxed) {
+                    cond_resched();
+                    body(i);
+                }
+                state.finished.arrive();
+            })?;
+            // Only items that were spawned are waited for if a later one fails.
+            workers.spawned += 1;
         }
         Ok(workers)
     }
 
-    fn spawn_one(
-        state: Arc<WorkerState>,
-        body: Arc<dyn Fn(usize) + Send + Sync>,
-        i: usize,
-    ) -> Result {
-        workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
-            body(i);
-            let mut running = state.running.lock();
-            *running -= 1;
-            if *running == 0 {
-                state.finished.notify_all();
-            }
-        })?;
-        Ok(())
-    }
-
-    /// Waits until every work item has returned.
+    /// Stops looping work items and waits until every work item has returned.
     pub fn join(self) {}
 }
 
 impl Drop for Workers {
     fn drop(&mut self) {
-        let mut running = self.state.running.lock();
-        while *running > 0 {
-            self.state.finished.wait(&mut running);
-        }
+        self.state.stop.store(true, Ordering::Relaxed);
+        self.state.finished.wait_for_all(self.spawned);
     }
 }
 
@@ -362,18 +379,22 @@ impl Drop for Workers {
 /// Reports of the same kind may be rate limited (`might_sleep()` prints at most one a
 /// second); space such calls out.
 pub fn expect_kernel_report(what: &str, f: impl FnOnce()) {
-    pr_info!("expected report begins: {}\n", what);
-    f();
-    pr_info!("expected report ends: {}\n", what);
+    bracket_in_log("report", what, f);
 }
 
 /// Runs `f`, which must make the kernel log a line containing `text`, between two log
 /// markers; `scripts/test.sh` checks the line is there. Unlike [`expect_kernel_report`], the
 /// block is still checked for reports (a plain `pr_warn!` is not one).
 pub fn expect_log_line(text: &str, f: impl FnOnce()) {
-    pr_info!("expected log line begins: {}\n", text);
+    bracket_in_log("log line", text, f);
+}
+
+/// Runs `f` between the markers `expected KIND begins: WHAT` / `... ends: WHAT` that
+/// `scripts/check-log.sh --expected` reads.
+fn bracket_in_log(kind: &str, what: &str, f: impl FnOnce()) {
+    pr_info!("expected {} begins: {}\n", kind, what);
     f();
-    pr_info!("expected log line ends: {}\n", text);
+    pr_info!("expected {} ends: {}\n", kind, what);
 }
 
 /// Returns `bytes` as a C string pointer, or a placeholder when it is not NUL-terminated.

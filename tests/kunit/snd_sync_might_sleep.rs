@@ -20,33 +20,34 @@ use snd_sync::{
 /// Longer than `__might_resched()`'s one-report-a-second limit.
 const REPORT_SPACING_MS: u32 = 1100;
 
+/// Runs `f` with interrupts off and expects the `might_sleep()` report it must cause.
+fn report_with_irqs_off(what: &str, f: impl FnOnce()) {
+    sleep_ms(REPORT_SPACING_MS);
+    expect_kernel_report(what, || {
+        let _irqs_off = IrqsOff::disable();
+        f();
+    });
+}
+
 fn wait_until_in_atomic_context(test: &mut Test<'_>) {
     let Ok(queue) = KBox::pin_init(new_wait_queue!("kunit::atomic_wq"), GFP_KERNEL) else {
         kunit_require!(test, false, "allocation failed");
         return;
     };
-    sleep_ms(REPORT_SPACING_MS);
     let mut satisfied = false;
-    expect_kernel_report("WaitQueue::wait_until with IRQs off", || {
-        let _irqs_off = IrqsOff::disable();
+    report_with_irqs_off("WaitQueue::wait_until with IRQs off", || {
         satisfied = queue.wait_until(|| true, msecs_to_jiffies(10));
     });
     kunit_expect!(test, satisfied);
 }
 
 fn drain_in_atomic_context(test: &mut Test<'_>) {
-    let Ok(users) = KBox::new(InFlight::new(), GFP_KERNEL) else {
-        kunit_require!(test, false, "allocation failed");
-        return;
-    };
-    sleep_ms(REPORT_SPACING_MS);
-    expect_kernel_report("InFlight::drain with IRQs off", || {
-        let _irqs_off = IrqsOff::disable();
-        users.drain();
-    });
+    let users = InFlight::new();
+    report_with_irqs_off("InFlight::drain with IRQs off", || users.drain());
     kunit_expect!(test, !irqs_disabled());
 }
 
+/// Under a spinlock rather than with bare IRQs off: the report comes all the same.
 fn take_under_spinlock(test: &mut Test<'_>) {
     let (Ok(out), Ok(lock)) = (
         KBox::pin_init(new_published!("kunit::atomic_output"), GFP_KERNEL),
@@ -66,15 +67,8 @@ fn take_under_spinlock(test: &mut Test<'_>) {
 }
 
 fn wait_idle_in_atomic_context(test: &mut Test<'_>) {
-    let Ok(stops) = KBox::new(StopCounter::new(), GFP_KERNEL) else {
-        kunit_require!(test, false, "allocation failed");
-        return;
-    };
-    sleep_ms(REPORT_SPACING_MS);
-    expect_kernel_report("StopCounter::wait_idle with IRQs off", || {
-        let _irqs_off = IrqsOff::disable();
-        stops.wait_idle();
-    });
+    let stops = StopCounter::new();
+    report_with_irqs_off("StopCounter::wait_idle with IRQs off", || stops.wait_idle());
     kunit_expect!(test, stops.in_flight() == 0);
 }
 

@@ -8,8 +8,8 @@ extern crate snd_sync;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{prelude::*, sync::Arc};
 use snd_kunit::{
-    cond_resched, interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite,
-    run_in_hardirq, sleep_ms, Latch, Test, Workers,
+    interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, run_in_hardirq,
+    sleep_ms, Latch, Test, Workers,
 };
 use snd_sync::{in_hardirq, new_published, Published};
 
@@ -106,8 +106,7 @@ struct Race {
     #[pin]
     out: Published<Port>,
     #[pin]
-    started: Latch,
-    stop: AtomicBool,
+    holding: Latch,
     borrows: AtomicUsize,
     saw_torn_down: AtomicUsize,
 }
@@ -123,14 +122,14 @@ fn take_waits_for_borrow(test: &mut Test<'_>) {
     let r = race.clone();
     let workers = Workers::spawn(1, move |_| {
         let Some(port) = r.out.borrow() else { return };
-        r.started.arrive();
+        r.holding.arrive();
         sleep_ms(30);
         if port.torn_down.load(Ordering::Relaxed) {
             r.saw_torn_down.fetch_add(1, Ordering::Relaxed);
         }
     });
     kunit_require!(test, workers.is_ok());
-    kunit_require!(test, race.started.wait_for(1), "borrower never started");
+    kunit_require!(test, race.holding.wait_for(1), "borrower never started");
 
     let taken = race.out.take();
     kunit_require!(test, taken.is_some());
@@ -150,8 +149,7 @@ fn race() -> Result<Arc<Race>> {
     Arc::pin_init(
         pin_init!(Race {
             out <- new_published!("kunit::race_output"),
-            started <- Latch::new(),
-            stop: AtomicBool::new(false),
+            holding <- Latch::new(),
             borrows: AtomicUsize::new(0),
             saw_torn_down: AtomicUsize::new(0),
         }),
@@ -172,27 +170,22 @@ fn hammer_borrow_against_take(test: &mut Test<'_>) {
     };
 
     let r = race.clone();
-    let workers = Workers::spawn(BORROWERS, move |_| {
-        r.started.arrive();
-        while !r.stop.load(Ordering::Relaxed) {
-            if let Some(port) = r.out.borrow() {
-                r.borrows.fetch_add(1, Ordering::Relaxed);
-                for _ in 0..8 {
-                    if port.torn_down.load(Ordering::Relaxed) {
-                        r.saw_torn_down.fetch_add(1, Ordering::Relaxed);
-                    }
-                    core::hint::spin_loop();
+    let workers = Workers::spawn_looping(BORROWERS, move |_| {
+        if let Some(port) = r.out.borrow() {
+            r.borrows.fetch_add(1, Ordering::Relaxed);
+            for _ in 0..8 {
+                if port.torn_down.load(Ordering::Relaxed) {
+                    r.saw_torn_down.fetch_add(1, Ordering::Relaxed);
                 }
+                core::hint::spin_loop();
             }
-            cond_resched();
         }
     });
-    kunit_require!(test, workers.is_ok());
-    kunit_expect!(
-        test,
-        race.started.wait_for(BORROWERS),
-        "borrowers never started"
-    );
+    let Ok(workers) = workers else {
+        kunit_require!(test, false, "could not start the borrowers");
+        return;
+    };
+    kunit_expect!(test, workers.wait_started(), "borrowers never started");
 
     let mut wrong_value = 0;
     for id in 0..CYCLES {
@@ -207,8 +200,7 @@ fn hammer_borrow_against_take(test: &mut Test<'_>) {
             _ => wrong_value += 1,
         }
     }
-    race.stop.store(true, Ordering::Relaxed);
-    drop(workers);
+    workers.join();
 
     kunit_expect_eq!(test, wrong_value, 0);
     kunit_expect_eq!(test, race.saw_torn_down.load(Ordering::Relaxed), 0);

@@ -8,8 +8,8 @@ extern crate snd_sync;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{prelude::*, sync::Arc};
 use snd_kunit::{
-    cond_resched, interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite,
-    run_in_hardirq, sleep_ms, Latch, Test, Workers,
+    interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, run_in_hardirq,
+    sleep_ms, Latch, Test, Workers,
 };
 use snd_sync::{new_irq_spinlock, IrqSpinLock, StopCounter};
 
@@ -26,9 +26,9 @@ struct Cable {
     capture: IrqSpinLock<Option<Arc<Stream>>>,
     #[pin]
     stops: StopCounter,
+    /// Arrived at by a stopper once it holds its guard outside the lock.
     #[pin]
-    started: Latch,
-    stop_workers: AtomicBool,
+    holding: Latch,
     stops_done: AtomicUsize,
     stopped_freed_stream: AtomicUsize,
 }
@@ -38,8 +38,7 @@ fn cable() -> Result<Arc<Cable>> {
         pin_init!(Cable {
             capture <- new_irq_spinlock!(None, "kunit::cable_lock"),
             stops: StopCounter::new(),
-            started <- Latch::new(),
-            stop_workers: AtomicBool::new(false),
+            holding <- Latch::new(),
             stops_done: AtomicUsize::new(0),
             stopped_freed_stream: AtomicUsize::new(0),
         }),
@@ -57,18 +56,17 @@ fn stream() -> Result<Arc<Stream>> {
 }
 
 /// C: the tail of `loopback_check_format()`: decide under the lock, stop after dropping it.
-/// Returns whether a stop ran.
-fn stop_peer(cable: &Cable, hold_ms: u32) -> bool {
+/// `while_stopping` runs where `snd_pcm_stop()` would, with the stop counted. Returns whether
+/// a stop ran.
+fn stop_peer(cable: &Cable, while_stopping: impl FnOnce()) -> bool {
     let capture = cable.capture.lock();
     let Some(stream) = capture.clone() else {
         return false;
     };
     let stop = cable.stops.begin(&capture);
     drop(capture);
-    if hold_ms > 0 {
-        sleep_ms(hold_ms);
-    }
     // snd_pcm_stop(capture) would run here.
+    while_stopping();
     if stream.freed.load(Ordering::Relaxed) {
         cable.stopped_freed_stream.fetch_add(1, Ordering::Relaxed);
     }
@@ -122,7 +120,7 @@ fn stop_from_hardirq(test: &mut Test<'_>) {
     *cable.capture.lock() = Some(s);
     let irq_cable = cable.clone();
     let ran = run_in_hardirq(move || {
-        stop_peer(&irq_cable, 0);
+        stop_peer(&irq_cable, || {});
     });
     kunit_require!(test, ran);
     kunit_expect_eq!(test, cable.stops_done.load(Ordering::Relaxed), 1);
@@ -140,21 +138,13 @@ fn teardown_waits_for_stop(test: &mut Test<'_>) {
 
     let c = cable.clone();
     let workers = Workers::spawn(1, move |_| {
-        let capture = c.capture.lock();
-        let Some(stream) = capture.clone() else {
-            return;
-        };
-        let stop = c.stops.begin(&capture);
-        drop(capture);
-        c.started.arrive();
-        sleep_ms(30);
-        if stream.freed.load(Ordering::Relaxed) {
-            c.stopped_freed_stream.fetch_add(1, Ordering::Relaxed);
-        }
-        drop(stop);
+        stop_peer(&c, || {
+            c.holding.arrive();
+            sleep_ms(30);
+        });
     });
     kunit_require!(test, workers.is_ok());
-    kunit_require!(test, cable.started.wait_for(1), "stopper never started");
+    kunit_require!(test, cable.holding.wait_for(1), "stopper never started");
     kunit_expect!(test, free_capture(&cable));
     drop(workers);
     kunit_expect_eq!(
@@ -177,19 +167,14 @@ fn hammer_stop_against_teardown(test: &mut Test<'_>) {
     };
 
     let c = cable.clone();
-    let workers = Workers::spawn(STOPPERS, move |_| {
-        c.started.arrive();
-        while !c.stop_workers.load(Ordering::Relaxed) {
-            stop_peer(&c, 0);
-            cond_resched();
-        }
+    let workers = Workers::spawn_looping(STOPPERS, move |_| {
+        stop_peer(&c, || {});
     });
-    kunit_require!(test, workers.is_ok());
-    kunit_expect!(
-        test,
-        cable.started.wait_for(STOPPERS),
-        "stoppers never started"
-    );
+    let Ok(workers) = workers else {
+        kunit_require!(test, false, "could not start the stoppers");
+        return;
+    };
+    kunit_expect!(test, workers.wait_started(), "stoppers never started");
 
     let mut freed = 0;
     for cycle in 0..CYCLES {
@@ -203,8 +188,7 @@ fn hammer_stop_against_teardown(test: &mut Test<'_>) {
             freed += 1;
         }
     }
-    cable.stop_workers.store(true, Ordering::Relaxed);
-    drop(workers);
+    workers.join();
 
     kunit_expect_eq!(test, freed, CYCLES);
     kunit_expect_eq!(test, cable.stopped_freed_stream.load(Ordering::Relaxed), 0);
