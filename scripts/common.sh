@@ -19,7 +19,7 @@ export RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-1.95.0}
 export PATH=$HOME/.cargo/bin:$PATH
 
 # rustc's "--> file" line of a diagnostic in snd-rs code (paths may be absolute).
-OURS='--> (/[^ ]*/)?(rust/snd_|rust/helpers/snd_rs|sound/snd-rs/)'
+OURS='--> (/[^ ]*/)?(rust/snd[_/]|rust/helpers/snd_rs|sound/snd-rs/|snd-rs/sound/)'
 
 SND_RS_T0=${SND_RS_T0:-$(date +%s)}
 export SND_RS_T0

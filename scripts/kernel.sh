@@ -48,7 +48,7 @@ if grep -A6 -E '^(warning|error)' "$log" | grep -qE -- "$OURS"; then
 	grep -B2 -A12 -E '^(warning|error)' "$log" | grep -B8 -A8 -E -- "$OURS" >&2
 	# Rebuild them next time too, so the warnings cannot pass unseen.
 	find "$OUT/sound/snd-rs" -name '*.o' -delete 2>/dev/null || true
-	rm -f "$OUT"/rust/snd_*.o
+	rm -f "$OUT"/rust/snd.o "$OUT"/rust/snd_*.o
 	die "Rust warnings in snd-rs code (rustc/clippy); full log: $log"
 fi
 step "kernel built in $(($(date +%s) - t0)) s: $OUT/arch/x86/boot/bzImage"

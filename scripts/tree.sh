@@ -64,6 +64,7 @@ place() { # repo-path tree-path
 	rsync -rc --delete "$SND_RS_ROOT/$1" "$SRC/$2"
 }
 place rust/snd_sync/ rust/snd_sync/
+place rust/snd/ rust/snd/
 place rust/snd_kunit/ rust/snd_kunit/
 place rust/helpers/snd_rs.c rust/helpers/snd_rs.c
 mkdir -p "$SRC/sound/snd-rs"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # /init of the snd-rs test guest.  The kernel command line chooses what runs:
 #   snd_rs.scenario=NAME snd_rs.module=MOD  run tests/scenarios/NAME.sh MOD
-#   snd_rs.scenario=kunit                   only report (KUnit ran at boot)
+#   snd_rs.scenario=kunit                   built-in suites ran at boot; load
+#       snd_rs.kunit_modules=a,b             each module (its suites run on load)
 #   snd_rs.scenario=shell                   interactive shell on the console
 # The guest always ends with `reboot -f`; QEMU runs with -no-reboot, so that
 # is how it exits.
@@ -26,7 +27,13 @@ case "$scenario" in
 	setsid cttyhack sh -l
 	;;
 kunit)
-	echo "SND-RS-RESULT: kunit rc=0"
+	rc=0
+	for m in $(arg kunit_modules | tr , ' '); do
+		# test.sh splits the log at this line: one KTAP document per module.
+		echo "snd-rs: KUnit module $m" >/dev/kmsg
+		modprobe "$m" && modprobe -r "$m" || rc=1
+	done
+	echo "SND-RS-RESULT: kunit rc=$rc"
 	;;
 *)
 	if [ -f "/snd-rs/scenarios/$scenario.sh" ]; then

@@ -6,9 +6,11 @@
 
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
+#include <linux/poll.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 
 unsigned long rust_helper_spin_lock_irqsave(spinlock_t *lock)
 {
@@ -54,4 +56,16 @@ bool rust_helper_in_hardirq(void)
 int rust_helper_cond_resched(void)
 {
 	return cond_resched();
+}
+
+bool rust_helper_waitqueue_active(struct wait_queue_head *wq_head)
+{
+	/* A lockless snapshot, for reports only (the readq proc line). */
+	return waitqueue_active(wq_head);
+}
+
+void rust_helper_poll_wait(struct file *filp, wait_queue_head_t *wait_address,
+			   poll_table *p)
+{
+	poll_wait(filp, wait_address, p);
 }

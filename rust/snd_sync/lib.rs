@@ -38,7 +38,7 @@ pub use irq::{in_hardirq, irqs_disabled, might_sleep, IrqsOff};
 pub use irq_spinlock::{IrqSpinLock, IrqSpinLockBackend, IrqSpinLockGuard};
 pub use published::{Borrowed, Published};
 pub use stop_counter::{StopCounter, StopGuard};
-pub use wait_queue::WaitQueue;
+pub use wait_queue::{WaitQueue, Wakeup};
 
 /// Prefix of this crate's kernel log lines (it has no `module!` to provide one).
 const __LOG_PREFIX: &[u8] = b"snd_sync\0";

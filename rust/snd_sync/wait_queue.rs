@@ -5,13 +5,13 @@
 use core::marker::PhantomPinned;
 use kernel::{
     bindings,
-    ffi::c_long,
+    ffi::{c_int, c_long},
     init::PinInit,
     pin_init,
     prelude::*,
     str::CStr,
     sync::LockClassKey,
-    task::{TASK_NORMAL, TASK_UNINTERRUPTIBLE},
+    task::{TASK_INTERRUPTIBLE, TASK_NORMAL, TASK_UNINTERRUPTIBLE},
     time::Jiffies,
     types::Opaque,
 };
@@ -80,12 +80,51 @@ impl WaitQueue {
     /// C: `wait_event_timeout()`.
     /// The condition must not sleep (the task is already marked as sleeping when it runs).
     pub fn wait_until(&self, condition: impl FnMut() -> bool, timeout: Jiffies) -> bool {
+        self.wait(TASK_UNINTERRUPTIBLE, condition, timeout) == Wakeup::Condition
+    }
+
+    /// Like [`WaitQueue::wait_until`], but a signal ends the wait too.
+    ///
+    /// C: `wait_event_interruptible_timeout()`.
+    pub fn wait_interruptible_until(
+        &self,
+        condition: impl FnMut() -> bool,
+        timeout: Jiffies,
+    ) -> Wakeup {
+        self.wait(TASK_INTERRUPTIBLE, condition, timeout)
+    }
+
+    fn wait(&self, state: c_int, condition: impl FnMut() -> bool, timeout: Jiffies) -> Wakeup {
         crate::might_sleep();
         let entry = Opaque::<bindings::wait_queue_entry>::uninit();
         // SAFETY: `entry` is valid for writes and is not moved until `sleep_until()` returns.
         unsafe { bindings::init_wait(entry.get()) };
         // SAFETY: `head` is initialised (type invariant) and `entry` just was.
-        unsafe { sleep_until(self.head.get(), entry.get(), condition, timeout) }
+        unsafe { sleep_in_state(self.head.get(), entry.get(), state, condition, timeout) }
+    }
+
+    /// Whether a task is queued here: sleeping in a wait, or polling.
+    ///
+    /// Only a snapshot, as in C: a task may queue or leave right after.
+    ///
+    /// C: `waitqueue_active()`.
+    pub fn has_sleepers(&self) -> bool {
+        // SAFETY: `head` is initialised (type invariant); the helper only reads its list head.
+        unsafe { bindings::waitqueue_active(self.head.get()) }
+    }
+
+    /// Queues the polling task here, so that [`WaitQueue::wake_up_all`] wakes its `poll()`.
+    ///
+    /// C: `poll_wait()`.
+    ///
+    /// # Safety
+    ///
+    /// `file` and `table` must be the arguments of a running `poll` file operation (`table`
+    /// may be null), and `self` must outlive the file's use of the table: the queue is freed
+    /// only after the file is released, as the VFS guarantees for state owned by an open file.
+    pub unsafe fn poll_wait(&self, file: *mut bindings::file, table: *mut bindings::poll_table) {
+        // SAFETY: the caller guarantees `file` and `table`; `head` is initialised and pinned.
+        unsafe { bindings::poll_wait(file, self.head.get(), table) };
     }
 
     /// Wakes every task sleeping in [`WaitQueue::wait_until`] so it rechecks its condition.
@@ -97,6 +136,17 @@ impl WaitQueue {
         // SAFETY: `head` is initialised (type invariant); a null key is allowed.
         unsafe { bindings::__wake_up(self.head.get(), TASK_NORMAL, 0, core::ptr::null_mut()) };
     }
+}
+
+/// How a wait on a [`WaitQueue`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wakeup {
+    /// The condition held.
+    Condition,
+    /// The timeout passed first.
+    Timeout,
+    /// A signal is pending (interruptible waits only).
+    Signal,
 }
 
 /// The loop of C's `___wait_event()`, uninterruptible: queue `entry` on `head`, check
@@ -113,26 +163,48 @@ impl WaitQueue {
 pub(crate) unsafe fn sleep_until(
     head: *mut bindings::wait_queue_head,
     entry: *mut bindings::wait_queue_entry,
-    mut condition: impl FnMut() -> bool,
+    condition: impl FnMut() -> bool,
     timeout: Jiffies,
 ) -> bool {
+    // SAFETY: as required of our caller.
+    let wakeup = unsafe { sleep_in_state(head, entry, TASK_UNINTERRUPTIBLE, condition, timeout) };
+    wakeup == Wakeup::Condition
+}
+
+/// [`sleep_until`] in task state `state`; an interruptible state also ends on a signal.
+///
+/// # Safety
+///
+/// As for [`sleep_until`]; `state` is `TASK_UNINTERRUPTIBLE` or `TASK_INTERRUPTIBLE`.
+unsafe fn sleep_in_state(
+    head: *mut bindings::wait_queue_head,
+    entry: *mut bindings::wait_queue_entry,
+    state: c_int,
+    mut condition: impl FnMut() -> bool,
+    timeout: Jiffies,
+) -> Wakeup {
     if condition() {
-        return true;
+        return Wakeup::Condition;
     }
     let mut remaining: c_long = timeout.try_into().unwrap_or(c_long::MAX);
-    let satisfied = loop {
-        // SAFETY: the caller guarantees `head` and `entry` are initialised and in place.
-        unsafe { bindings::prepare_to_wait_event(head, entry, TASK_UNINTERRUPTIBLE) };
+    let wakeup = loop {
+        // SAFETY: the caller guarantees `head` and `entry` are initialised and in place. For an
+        // interruptible state it returns non-zero when a signal is pending (and dequeues).
+        let interrupted = unsafe { bindings::prepare_to_wait_event(head, entry, state) } != 0;
         if condition() {
-            break true;
+            break Wakeup::Condition;
+        }
+        if interrupted {
+            break Wakeup::Signal;
         }
         if remaining <= 0 {
-            break false;
+            break Wakeup::Timeout;
         }
-        // SAFETY: the task is queued and marked TASK_UNINTERRUPTIBLE; any timeout is valid.
+        // SAFETY: the task is queued and marked sleeping; any timeout is valid.
         remaining = unsafe { bindings::schedule_timeout(remaining) };
     };
-    // SAFETY: `entry` was queued on `head` by `prepare_to_wait_event()` (or a waker removed it).
+    // SAFETY: `entry` was queued on `head` by `prepare_to_wait_event()` (or a waker, or the
+    // signal path, removed it; `finish_wait()` handles both).
     unsafe { bindings::finish_wait(head, entry) };
-    satisfied
+    wakeup
 }

@@ -1,11 +1,12 @@
 #!/bin/sh
-# modules: snd-seq-oss
+# modules: snd-seq-oss snd-seq-oss-rs
 # The OSS sequencer read queue as users see it (/dev/sequencer, /dev/sequencer2):
 # echo round trip, capacity 1023 after 1500 echoes, RESET, the blocking-read
-# EAGAIN quirk, poll, short user buffers, music-mode 8-byte records, and MIDI
-# input from a snd-virmidi rawmidi.  The transcript must equal
-# oss_seq.expected, whichever module provides the sequencer: that file was
-# recorded on the C snd-seq-oss.
+# EAGAIN quirk (also with SNDCTL_MIDI_PRETIME set), poll, short user buffers,
+# music-mode 8-byte records, the /proc/asound/seq/oss read queue line, and MIDI
+# input (notes, sysex) from a snd-virmidi rawmidi as SEQ_WAIT + SEQ_MIDIPUTC.
+# The transcript must equal oss_seq.expected, whichever module provides the
+# sequencer: that file was recorded on the C snd-seq-oss.
 . /snd-rs/scenarios/_lib.sh
 
 load snd-virmidi

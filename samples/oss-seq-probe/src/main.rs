@@ -3,12 +3,14 @@
 //! compared byte for byte.
 //!
 //! ```text
-//! oss-seq-probe [RAWMIDI]   RAWMIDI: a snd-virmidi device to inject MIDI input through
+//! oss-seq-probe [RAWMIDI]        RAWMIDI: a snd-virmidi device to inject MIDI input through
+//! oss-seq-probe race RAWMIDI     the seed 000 race: readers, resets and input at once
 //! ```
 
+mod race;
 mod records;
 
-use records::{echo, hex, split, SNDCTL_SEQ_GETINCOUNT, SNDCTL_SEQ_RESET};
+use records::{echo, hex, split, SNDCTL_MIDI_PRETIME, SNDCTL_SEQ_GETINCOUNT, SNDCTL_SEQ_RESET};
 use std::ffi::CString;
 use std::io::{Error, Result};
 use std::os::fd::RawFd;
@@ -66,6 +68,30 @@ fn incount(fd: RawFd) -> Result<i32> {
         return Err(Error::last_os_error());
     }
     Ok(n)
+}
+
+/// SNDCTL_MIDI_PRETIME: sets the read queue's wait in 1/10 s; returns what the kernel stored
+/// (in jiffies, or -1 for "forever").
+fn pretime(fd: RawFd, tenths: i32) -> Result<i32> {
+    let mut n: libc::c_int = tenths;
+    // SAFETY: SNDCTL_MIDI_PRETIME reads and writes one int through the pointer.
+    if unsafe { libc::ioctl(fd, SNDCTL_MIDI_PRETIME as _, &mut n) } < 0 {
+        return Err(Error::last_os_error());
+    }
+    Ok(n)
+}
+
+/// The read queue lines of /proc/asound/seq/oss (one per application reading).
+fn proc_readq() -> String {
+    match std::fs::read_to_string("/proc/asound/seq/oss") {
+        Ok(text) => text
+            .lines()
+            .filter(|l| l.contains("read queue"))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        Err(e) => errno_name(&e),
+    }
 }
 
 fn reset(fd: RawFd) -> Result<i32> {
@@ -181,11 +207,13 @@ fn synth_mode(fd: RawFd) -> Result<()> {
     let all: Vec<u8> = (1..=ECHOES).flat_map(echo).collect();
     write_all(fd, &all)?;
     show("incount after 1500 echoes", settled_incount(fd));
+    println!("proc after 1500 echoes: {}", proc_readq());
     let head = read(fd, 12).map(|b| records(&b));
     show("first three records", head);
     show("incount after reading three", incount(fd));
     show("reset", reset(fd));
     show("incount after reset", incount(fd));
+    println!("proc after reset: {}", proc_readq());
     println!(
         "poll on empty queue: {}",
         poll_in(fd, 0)? & libc::POLLIN != 0
@@ -195,6 +223,16 @@ fn synth_mode(fd: RawFd) -> Result<()> {
     let blocked = read(fd, 4);
     disarm_alarm();
     show("blocking read on empty queue", blocked.map(|b| records(&b)));
+    // A pre-event timeout changes nothing: the wait's condition always holds.
+    show("pretime 5 tenths (jiffies)", pretime(fd, 5));
+    arm_alarm();
+    let blocked = read(fd, 4);
+    disarm_alarm();
+    show(
+        "blocking read with pretime set",
+        blocked.map(|b| records(&b)),
+    );
+    show("pretime 0 (forever)", pretime(fd, 0));
 
     write_all(fd, &echo(7))?;
     poll_in(fd, 2000)?;
@@ -228,17 +266,62 @@ fn music_mode(fd: RawFd) -> Result<()> {
     Ok(())
 }
 
+/// Reads until `bytes` SEQ_MIDIPUTC records arrived or a second passed without input.
+fn read_input(seq: RawFd, bytes: usize) -> Result<Vec<u8>> {
+    let mut got = Vec::new();
+    let midi_bytes = |got: &[u8]| split(got).map_or(0, |r| r.iter().filter(|r| r[0] == 5).count());
+    while midi_bytes(&got) < bytes && poll_in(seq, 1000)? & libc::POLLIN != 0 {
+        got.extend(read(seq, 256)?);
+    }
+    Ok(got)
+}
+
+/// The records of one input burst, with a SEQ_WAIT above the previous tick shown as
+/// `02<later>`: how much later depends on timing, not on the read queue. Updates `tick`.
+fn input_records(buf: &[u8], tick: &mut u32) -> String {
+    let Some(recs) = split(buf) else {
+        return format!("partial record: {}", hex(buf));
+    };
+    recs.iter()
+        .map(|r| match *r {
+            [2, a, b, c] => {
+                let t = u32::from_le_bytes([*a, *b, *c, 0]);
+                let later = t > *tick;
+                *tick = t;
+                if later {
+                    "02<later>".to_string()
+                } else {
+                    hex(r)
+                }
+            }
+            _ => hex(r),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn midi_input(rawmidi: &str) -> Result<()> {
     let seq = open("/dev/sequencer", libc::O_RDONLY)?;
     let midi = open(rawmidi, libc::O_WRONLY)?;
-    // Note on, channel 1, middle C, velocity 100; then note off.
-    write_all(midi, &[0x90, 0x3c, 0x64, 0x80, 0x3c, 0x00])?;
-    close(midi);
-    let mut got = Vec::new();
-    while got.len() < 7 * 4 && poll_in(seq, 1000)? & libc::POLLIN != 0 {
-        got.extend(read(seq, 256)?);
+    // Each burst is one MIDI message, so one event and one timestamp: tick 0 for the first
+    // (the OSS timer starts with it), a later tick for the next ones, 50 ms apart.
+    let bursts: [(&str, &[u8]); 3] = [
+        ("midi input (note on)", &[0x90, 0x3c, 0x64]),
+        ("midi input (note off)", &[0x80, 0x3c, 0x00]),
+        ("midi input (sysex)", &[0xf0, 0x7e, 0x7f, 0x09, 0x01, 0xf7]),
+    ];
+    let mut tick = 0;
+    for (i, (name, bytes)) in bursts.iter().enumerate() {
+        if i > 0 {
+            sleep(Duration::from_millis(50));
+        }
+        write_all(midi, bytes)?;
+        let got = read_input(seq, bytes.len())?;
+        println!("{name}: {}", input_records(&got, &mut tick));
+        let proc_line = proc_readq().replace(&format!("tick = {tick}"), "tick = <last read>");
+        println!("proc after it: {proc_line}");
     }
-    println!("midi input through {rawmidi}: {}", records(&got));
+    close(midi);
     close(seq);
     Ok(())
 }
@@ -252,6 +335,14 @@ fn with_device(path: &str, probe: fn(RawFd) -> Result<()>) -> Result<()> {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("race") {
+        let Some(rawmidi) = args.get(2) else {
+            eprintln!("usage: oss-seq-probe race RAWMIDI");
+            std::process::exit(2);
+        };
+        std::process::exit(i32::from(!race::run(rawmidi)));
+    }
     println!("/dev/sequencer: {}", device_numbers("/dev/sequencer"));
     println!("/dev/sequencer2: {}", device_numbers("/dev/sequencer2"));
     let mut failed = false;
@@ -263,8 +354,8 @@ fn main() {
     };
     report("synth", with_device("/dev/sequencer", synth_mode));
     report("music", with_device("/dev/sequencer2", music_mode));
-    if let Some(dev) = std::env::args().nth(1) {
-        report("midi", midi_input(&dev));
+    if let Some(dev) = args.get(1) {
+        report("midi", midi_input(dev));
     }
     std::process::exit(i32::from(failed));
 }

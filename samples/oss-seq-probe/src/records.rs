@@ -10,6 +10,8 @@ pub const FIRST_LONG_CODE: u8 = 128;
 pub const SNDCTL_SEQ_RESET: u64 = 0x5100;
 /// `_IOR('Q', 5, int)`.
 pub const SNDCTL_SEQ_GETINCOUNT: u64 = 0x8004_5105;
+/// `_SIOWR('m', 0, int)`.
+pub const SNDCTL_MIDI_PRETIME: u64 = 0xc004_6d00;
 
 /// The 4-byte echo record carrying `arg` (24 bits), as OSS programs write it.
 pub fn echo(arg: u32) -> [u8; 4] {
@@ -63,6 +65,11 @@ mod tests {
             (2 << 30) | (4 << 16) | (u64::from(b'Q') << 8) | 5
         );
         assert_eq!(SNDCTL_SEQ_RESET, u64::from(b'Q') << 8);
+        // _IOWR('m', 0, int): read and write, size 4, type 'm', nr 0.
+        assert_eq!(
+            SNDCTL_MIDI_PRETIME,
+            (3 << 30) | (4 << 16) | (u64::from(b'm') << 8)
+        );
     }
 
     #[test]

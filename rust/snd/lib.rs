@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! ALSA abstractions for the snd-rs modules.
+//!
+//! Linux 6.12 has no sound support in Rust; this crate wraps the part of the ALSA kernel API
+//! that the snd-rs modules use, and nothing more. Each wrapper names the C API it stands for.
+//! Locking helpers live in `snd_sync`.
+
+#![no_std]
+
+pub mod info;
+pub mod seq;
