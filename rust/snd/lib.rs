@@ -8,5 +8,9 @@
 
 #![no_std]
 
+pub mod card;
 pub mod info;
+pub mod log;
+pub mod param;
+pub mod rawmidi;
 pub mod seq;

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Sequencer events, as kernel clients receive and build them.
+//! The sequencer: events, kernel clients and ports, sequencer device drivers, the MIDI
+//! event codec.
+
+pub mod client;
+pub mod device;
+pub mod midi_event;
 
 use core::{marker::PhantomData, ops::Deref};
 use kernel::{
@@ -43,6 +48,42 @@ impl Event {
     /// The event type (`SNDRV_SEQ_EVENT_*`).
     pub fn kind(&self) -> u32 {
         self.raw().type_.into()
+    }
+
+    /// The event's flags (`SNDRV_SEQ_EVENT_*` length, time and priority bits).
+    pub fn flags(&self) -> u8 {
+        self.raw().flags
+    }
+
+    /// The note fields: channel, note, velocity (meaningful for note events).
+    pub fn note(&self) -> (u8, u8, u8) {
+        // SAFETY: every member of the data union is plain bytes; any bit pattern is valid.
+        let note = unsafe { self.raw().data.note };
+        (note.channel, note.note, note.velocity)
+    }
+
+    /// The control fields: channel, parameter, value (meaningful for controller events).
+    pub fn control(&self) -> (u8, u32, i32) {
+        // SAFETY: as above.
+        let control = unsafe { self.raw().data.control };
+        (control.channel, control.param, control.value)
+    }
+
+    /// The variable-length data as one slice, when it is stored in one piece in kernel
+    /// memory (as events built by [`VariableEvent`] or the MIDI encoder are).
+    pub fn variable_data(&self) -> Option<&[u8]> {
+        if !self.is_variable_length() {
+            return None;
+        }
+        // SAFETY: a variable-length event's data member is `ext` (flags checked above).
+        let ext = unsafe { self.raw().data.ext };
+        let len = ext.len & !bindings::SNDRV_SEQ_EXT_MASK;
+        if ext.len & bindings::SNDRV_SEQ_EXT_MASK != 0 || ext.ptr.is_null() {
+            return None;
+        }
+        // SAFETY: plain (not chained, not user) data of `len` bytes at `ptr`, valid while the
+        // event is borrowed (type invariant).
+        Some(unsafe { core::slice::from_raw_parts(ext.ptr.cast::<u8>(), len as usize) })
     }
 
     /// Whether the event carries variable-length data (sysex and the like).
@@ -129,18 +170,75 @@ impl Deref for VariableEvent<'_> {
     }
 }
 
-/// A fixed-length event of type `kind`, all else zero (for tests and simple clients).
-pub fn fixed_event(kind: u8) -> FixedEvent {
-    FixedEvent(Event(Opaque::new(bindings::snd_seq_event {
-        type_: kind,
-        ..Default::default()
-    })))
+/// An event owned by its builder, e.g. one the MIDI encoder fills byte by byte.
+///
+/// C: an on-stack `struct snd_seq_event`, cleared with `memset()`.
+pub struct EventBuf(Event);
+
+impl EventBuf {
+    /// A zeroed event (type 0, fixed length, all addresses 0).
+    pub fn new() -> Self {
+        Self(Event(Opaque::new(bindings::snd_seq_event::default())))
+    }
+
+    /// A fixed-length event of type `kind`, all else zero.
+    pub fn of_kind(kind: u8) -> Self {
+        let mut event = Self::new();
+        event.raw_mut().type_ = kind;
+        event
+    }
+
+    /// The C event, for the encoder to fill.
+    pub fn as_mut_ptr(&mut self) -> *mut bindings::snd_seq_event {
+        self.0 .0.get()
+    }
+
+    fn raw_mut(&mut self) -> &mut bindings::snd_seq_event {
+        // SAFETY: the event is ours alone (`&mut self`) and initialised.
+        unsafe { &mut *self.0 .0.get() }
+    }
+
+    /// Back to all zeroes. C: `memset(&ev, 0, sizeof(ev))`.
+    pub fn clear(&mut self) {
+        *self.raw_mut() = bindings::snd_seq_event::default();
+    }
+
+    /// Sets the source port (the client is set by the dispatcher).
+    pub fn set_source_port(&mut self, port: u8) {
+        self.raw_mut().source.port = port;
+    }
+
+    /// Addresses the event to every subscriber of its source port.
+    ///
+    /// C: `ev.dest.client = SNDRV_SEQ_ADDRESS_SUBSCRIBERS`.
+    pub fn to_subscribers(&mut self) {
+        self.raw_mut().dest.client = bindings::SNDRV_SEQ_ADDRESS_SUBSCRIBERS as u8;
+    }
+
+    /// Sets the note fields (`data.note`) of a note event.
+    pub fn set_note(&mut self, channel: u8, note: u8, velocity: u8) {
+        let raw = self.raw_mut();
+        raw.data.note.channel = channel;
+        raw.data.note.note = note;
+        raw.data.note.velocity = velocity;
+    }
+
+    /// Sets the control fields (`data.control`) of a controller-like event.
+    pub fn set_control(&mut self, channel: u8, param: u32, value: i32) {
+        let raw = self.raw_mut();
+        raw.data.control.channel = channel;
+        raw.data.control.param = param;
+        raw.data.control.value = value;
+    }
 }
 
-/// An owned fixed-length event; see [`fixed_event`].
-pub struct FixedEvent(Event);
+impl Default for EventBuf {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
-impl Deref for FixedEvent {
+impl Deref for EventBuf {
     type Target = Event;
 
     fn deref(&self) -> &Event {

@@ -14,7 +14,7 @@ use kernel::{
     sync::Arc,
     time::{ktime_ms_delta, msecs_to_jiffies, Ktime},
 };
-use snd::seq::{fixed_event, VariableEvent};
+use snd::seq::{EventBuf, VariableEvent};
 use snd_kunit::{
     interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, run_in_hardirq, Test,
     Workers,
@@ -293,7 +293,7 @@ fn sysex_chunks(test: &mut Test<'_>) {
         "sysex bytes not queued one per record, in order"
     );
 
-    kunit_expect_eq!(test, q.sysex(4, &fixed_event(SYSEX)), Ok(()));
+    kunit_expect_eq!(test, q.sysex(4, &EventBuf::of_kind(SYSEX)), Ok(()));
     kunit_expect_eq!(test, q.queued(), 0);
 
     let Ok(small) = queue(100) else {

@@ -14,3 +14,12 @@ load() {
 	run modprobe "$@"
 	say "loaded $1: $(grep -c . /proc/asound/cards) lines in /proc/asound/cards"
 }
+
+# only_bridge MODULE: the sequencer core asks for "snd-seq-midi" by name whenever
+# a rawmidi device appears (seq_device autoload); when MODULE is another bridge
+# (the Rust one), that request must not load the C bridge under it.
+only_bridge() {
+	[ "$1" = snd-seq-midi ] && return
+	mkdir -p /etc/modprobe.d
+	echo "install snd-seq-midi /bin/false" >/etc/modprobe.d/only-bridge.conf
+}

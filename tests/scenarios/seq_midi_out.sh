@@ -1,5 +1,5 @@
 #!/bin/sh
-# modules: snd-seq-midi
+# modules: snd-seq-midi snd-seq-midi-rs
 # uart1: file
 # Sequencer -> rawmidi output through the bridge: MIDI bytes written to a
 # snd-virmidi port travel as sequencer events to the bridge's port for a real
@@ -9,6 +9,7 @@
 # Soundcanvas adaptor's F5 01 port select, then the MIDI bytes).
 . /snd-rs/scenarios/_lib.sh
 
+only_bridge "$MOD"
 load snd-virmidi midi_devs=1
 load snd-serial-u16550 port=0x2f8 irq=3
 load "$MOD"

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suite of the bridge's own logic; runs when snd-seq-midi-rs loads with KUnit on.
+
+use crate::{
+    port::{port_kind, port_name, SubdeviceInfo, PORTS_PER_DEVICE},
+    synth::{dump_midi, send_event, MidiWriter},
+};
+use core::sync::atomic::{AtomicUsize, Ordering};
+use kernel::{
+    bindings,
+    error::code::{EINVAL, ENOMEM},
+    new_spinlock,
+    prelude::*,
+    sync::{Arc, SpinLock},
+};
+use snd::seq::{midi_event::MidiCodec, EventBuf, VariableEvent};
+use snd_kunit::{
+    interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, Test, Workers,
+};
+use snd_sync::{new_published, Published};
+
+const OUT: u32 = bindings::SNDRV_RAWMIDI_INFO_OUTPUT;
+const IN: u32 = bindings::SNDRV_RAWMIDI_INFO_INPUT;
+const DUPLEX: u32 = bindings::SNDRV_RAWMIDI_INFO_DUPLEX;
+
+fn name_of(subname: &[u8], name: &[u8], ports: u32, card: i32, device: u32, sub: u32) -> KVec<u8> {
+    let info = SubdeviceInfo {
+        subname,
+        name,
+        flags: 0,
+    };
+    let mut out = KVec::new();
+    let _ = out.extend_from_slice(
+        port_name(&info, ports, card, device, sub).as_bytes(),
+        GFP_KERNEL,
+    );
+    out
+}
+
+/// Subdevice name first, then the device name (numbered when several ports), then
+/// `MIDI c-d[-s]`; cut at 63 bytes.
+fn port_names(test: &mut Test<'_>) {
+    kunit_expect_eq!(
+        test,
+        &name_of(b"Serial MIDI 1", b"Serial MIDI", 1, 0, 0, 0)[..],
+        b"Serial MIDI 1"
+    );
+    kunit_expect_eq!(test, &name_of(b"", b"VirMIDI", 1, 1, 0, 0)[..], b"VirMIDI");
+    kunit_expect_eq!(
+        test,
+        &name_of(b"", b"VirMIDI", 4, 1, 0, 3)[..],
+        b"VirMIDI-3"
+    );
+    kunit_expect_eq!(test, &name_of(b"", b"", 1, 2, 3, 0)[..], b"MIDI 2-3");
+    kunit_expect_eq!(test, &name_of(b"", b"", 2, 2, 3, 1)[..], b"MIDI 2-3-1");
+    let long = [b'x'; 80];
+    let cut = name_of(b"", &long, 2, 0, 0, 7);
+    kunit_expect_eq!(test, cut.len(), 63);
+    kunit_expect!(test, cut.iter().all(|&b| b == b'x'));
+    kunit_expect_eq!(test, PORTS_PER_DEVICE, 32);
+}
+
+/// Output subdevices are writable, input ones readable, duplex when both and the device says
+/// so; the direction follows.
+fn port_capabilities(test: &mut Test<'_>) {
+    let w = bindings::SNDRV_SEQ_PORT_CAP_WRITE
+        | bindings::SNDRV_SEQ_PORT_CAP_SYNC_WRITE
+        | bindings::SNDRV_SEQ_PORT_CAP_SUBS_WRITE;
+    let r = bindings::SNDRV_SEQ_PORT_CAP_READ
+        | bindings::SNDRV_SEQ_PORT_CAP_SYNC_READ
+        | bindings::SNDRV_SEQ_PORT_CAP_SUBS_READ;
+    let d = bindings::SNDRV_SEQ_PORT_CAP_DUPLEX;
+    let dir_in = bindings::SNDRV_SEQ_PORT_DIR_INPUT as u8;
+    let dir_out = bindings::SNDRV_SEQ_PORT_DIR_OUTPUT as u8;
+
+    let both = port_kind(OUT | IN | DUPLEX, 0, 1, 1);
+    kunit_expect_eq!(test, both.capability, w | r | d);
+    kunit_expect_eq!(test, both.direction, dir_in | dir_out);
+    let no_duplex = port_kind(OUT | IN, 0, 1, 1);
+    kunit_expect_eq!(test, no_duplex.capability, w | r);
+    // Two outputs, one input: the second port only writes.
+    let second = port_kind(OUT | IN | DUPLEX, 1, 2, 1);
+    kunit_expect_eq!(test, second.capability, w);
+    kunit_expect_eq!(test, second.direction, dir_out);
+    let input_only = port_kind(IN, 0, 0, 1);
+    kunit_expect_eq!(test, input_only.capability, r);
+    kunit_expect_eq!(test, input_only.direction, dir_in);
+    kunit_expect_eq!(test, port_kind(0, 0, 1, 1).capability, 0);
+}
+
+/// Bytes in, events out, bytes back: the codec round trip through our wrapper, with running
+/// status on output and a sysex through the variable-length path.
+fn codec_round_trip(test: &mut Test<'_>) {
+    let Ok(codec) = MidiCodec::new(bindings::MAX_MIDI_EVENT_BUF as usize) else {
+        kunit_require!(test, false, "codec not allocated");
+        return;
+    };
+    let input = [
+        0x90u8, 0x3c, 0x64, 0x90, 0x40, 0x50, 0xb0, 0x07, 0x40, 0xe0, 0x00, 0x40,
+    ];
+    let mut event = EventBuf::new();
+    let mut events = 0;
+    let mut output = KVec::new();
+    for &byte in &input {
+        if codec.encode_byte(byte, &mut event) {
+            events += 1;
+            let mut buf = [0u8; 10];
+            match codec.decode(&event, &mut buf) {
+                Ok(n) => {
+                    let _ = output.extend_from_slice(&buf[..n], GFP_KERNEL);
+                }
+                Err(e) => kunit_expect!(test, false, "decode failed: {:?}", e),
+            }
+            event.clear();
+        }
+    }
+    kunit_expect_eq!(test, events, 4);
+    // The second note on is sent with running status (no 0x90).
+    kunit_expect_eq!(
+        test,
+        &output[..],
+        &[0x90, 0x3c, 0x64, 0x40, 0x50, 0xb0, 0x07, 0x40, 0xe0, 0x00, 0x40][..]
+    );
+    // After a reset the status byte is sent again.
+    codec.reset_decode();
+    let mut note = EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_NOTEON as u8);
+    note.set_note(0, 0x3c, 0x64);
+    let mut buf = [0u8; 10];
+    kunit_expect_eq!(test, codec.decode(&note, &mut buf), Ok(3));
+    kunit_expect_eq!(test, &buf[..3], &[0x90, 0x3c, 0x64]);
+    // A type MIDI cannot express.
+    let echo = EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_ECHO as u8);
+    kunit_expect!(test, codec.decode(&echo, &mut buf).is_err());
+    // A sysex comes in as one variable-length event.
+    let sysex = [0xf0u8, 0x7e, 0x7f, 0x09, 0x01, 0xf7];
+    let mut completed = None;
+    for &byte in &sysex {
+        if codec.encode_byte(byte, &mut event) {
+            completed = event.variable_data().map(|d| d.len());
+        }
+    }
+    kunit_expect_eq!(test, completed, Some(6));
+}
+
+/// Bytes a [`FakeWriter`] received.
+struct Recorded {
+    data: [u8; 256],
+    len: usize,
+}
+
+impl Recorded {
+    fn as_slice(&self) -> &[u8] {
+        self.data.get(..self.len).unwrap_or(&[])
+    }
+}
+
+/// A writer that records what reached it, with a fixed room.
+#[pin_data]
+struct FakeWriter {
+    room: usize,
+    /// What was written (up to 256 bytes: no allocation under the lock).
+    #[pin]
+    bytes: SpinLock<Recorded>,
+    writes: AtomicUsize,
+}
+
+impl MidiWriter for FakeWriter {
+    fn avail(&self) -> usize {
+        self.room
+    }
+
+    fn write(&self, data: &[u8]) -> Result<usize> {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        let mut bytes = self.bytes.lock();
+        let start = bytes.len;
+        let end = start + data.len();
+        bytes
+            .data
+            .get_mut(start..end)
+            .ok_or(ENOMEM)?
+            .copy_from_slice(data);
+        bytes.len = end;
+        Ok(data.len())
+    }
+}
+
+#[inline(never)]
+fn fake_writer(room: usize) -> Result<Pin<KBox<FakeWriter>>> {
+    let bytes = new_spinlock!(
+        Recorded {
+            data: [0; 256],
+            len: 0,
+        },
+        "seq_midi::tests::bytes"
+    );
+    KBox::pin_init(
+        pin_init!(FakeWriter {
+            room,
+            bytes <- bytes,
+            writes: AtomicUsize::new(0),
+        }),
+        GFP_KERNEL,
+    )
+}
+
+/// The event path writes whole messages or nothing: a full buffer gives ENOMEM and resets
+/// the running status; sysex goes out as its data; undecodable events send nothing.
+fn event_path_writes_whole_messages(test: &mut Test<'_>) {
+    let (Ok(codec), Ok(roomy), Ok(tight)) = (
+        MidiCodec::new(bindings::MAX_MIDI_EVENT_BUF as usize),
+        fake_writer(4096),
+        fake_writer(2),
+    ) else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    kunit_expect_eq!(test, dump_midi(&*tight, &[1, 2, 3]), Err(ENOMEM));
+    kunit_expect_eq!(test, tight.writes.load(Ordering::Relaxed), 0);
+    kunit_expect_eq!(test, dump_midi(&*roomy, &[1, 2, 3]), Ok(()));
+
+    let mut note = EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_NOTEON as u8);
+    note.set_note(0, 0x3c, 0x64);
+    send_event(&*tight, &codec, &note);
+    kunit_expect_eq!(test, tight.writes.load(Ordering::Relaxed), 0);
+    // The failed write reset the running status: the next note has its status byte.
+    send_event(&*roomy, &codec, &note);
+    let sysex = [0xf0u8, 0x7e, 0x7f, 0x09, 0x01, 0xf7];
+    if let Ok(event) = VariableEvent::new(bindings::SNDRV_SEQ_EVENT_SYSEX as u8, &sysex) {
+        send_event(&*roomy, &codec, &event);
+    }
+    send_event(
+        &*roomy,
+        &codec,
+        &EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_ECHO as u8),
+    );
+    // A sysex without variable-length data is dropped.
+    send_event(
+        &*roomy,
+        &codec,
+        &EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_SYSEX as u8),
+    );
+    let bytes = roomy.bytes.lock();
+    kunit_expect_eq!(
+        test,
+        bytes.as_slice(),
+        &[1, 2, 3, 0x90, 0x3c, 0x64, 0xf0, 0x7e, 0x7f, 0x09, 0x01, 0xf7][..]
+    );
+}
+
+/// Seed 001 with a fake writer: senders borrow the published output while this thread
+/// publishes and takes it in a loop; a taken writer is marked closed, and no sender may
+/// ever write to a closed one.
+fn output_teardown_waits_for_senders(test: &mut Test<'_>) {
+    const CYCLES: usize = 300;
+    struct Closable {
+        writer: Pin<KBox<FakeWriter>>,
+        closed: core::sync::atomic::AtomicBool,
+    }
+    impl MidiWriter for Closable {
+        fn avail(&self) -> usize {
+            self.writer.avail()
+        }
+        fn write(&self, data: &[u8]) -> Result<usize> {
+            if self.closed.load(Ordering::Relaxed) {
+                return Err(EINVAL);
+            }
+            self.writer.write(data)
+        }
+    }
+    #[pin_data]
+    struct Race {
+        #[pin]
+        output: Published<Closable>,
+        codec: MidiCodec,
+        sent: AtomicUsize,
+        to_closed: AtomicUsize,
+    }
+    #[inline(never)]
+    fn race() -> Result<Arc<Race>> {
+        let output = new_published!("seq_midi::tests::output");
+        let codec = MidiCodec::new(bindings::MAX_MIDI_EVENT_BUF as usize)?;
+        Arc::pin_init(
+            try_pin_init!(Race {
+                output <- output,
+                codec,
+                sent: AtomicUsize::new(0),
+                to_closed: AtomicUsize::new(0),
+            }? Error),
+            GFP_KERNEL,
+        )
+    }
+    let Ok(race) = race() else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    let r = race.clone();
+    let senders = Workers::spawn_looping(2, move |_| {
+        if let Some(out) = r.output.borrow() {
+            let mut note = EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_NOTEON as u8);
+            note.set_note(0, 0x3c, 0x64);
+            if out.closed.load(Ordering::Relaxed) {
+                r.to_closed.fetch_add(1, Ordering::Relaxed);
+            }
+            send_event(&*out, &r.codec, &note);
+            r.sent.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    let Ok(senders) = senders else {
+        kunit_require!(test, false, "could not start the senders");
+        return;
+    };
+    kunit_expect!(test, senders.wait_started(), "senders never started");
+    for cycle in 0..CYCLES {
+        let Ok(writer) = fake_writer(4096) else {
+            break;
+        };
+        let closable = KBox::new(
+            Closable {
+                writer,
+                closed: core::sync::atomic::AtomicBool::new(false),
+            },
+            GFP_KERNEL,
+        );
+        let Ok(closable) = closable else {
+            break;
+        };
+        kunit_expect!(test, race.output.publish(closable).is_ok());
+        interleave(cycle);
+        if let Some(taken) = race.output.take() {
+            taken.closed.store(true, Ordering::Relaxed);
+        }
+    }
+    senders.join();
+    kunit_expect_eq!(test, race.to_closed.load(Ordering::Relaxed), 0);
+    kunit_expect!(
+        test,
+        race.sent.load(Ordering::Relaxed) > 0,
+        "no event ever raced a teardown; the test proved nothing"
+    );
+}
+
+kunit_suite!(
+    snd_seq_midi,
+    [
+        port_names,
+        port_capabilities,
+        codec_round_trip,
+        event_path_writes_whole_messages,
+        output_teardown_waits_for_senders,
+    ]
+);
