@@ -65,6 +65,24 @@ wait "$dump" 2>/dev/null
 echo "== aseqdump -p $client:0" >>"$out"
 # aseqdump's banner names our pid-free header lines only; keep the events.
 grep -v '^Waiting for data\|^Source' /tmp/dump >>"$out"
+
+# Parameters as C declares them (name, mode, value), then hotplug: the port
+# goes with the card and comes back with it while the bridge stays loaded.
+modname=$(echo "$MOD" | tr - _)
+for p in input_buffer_size output_buffer_size; do
+	echo "param $p: $(stat -c %a "/sys/module/$modname/parameters/$p") $(cat "/sys/module/$modname/parameters/$p")"
+done >>"$out"
+run modprobe -r snd-serial-u16550
+echo "bridge clients without the card: $(grep -c 'Serial MIDI' /proc/asound/seq/clients)" >>"$out"
+load snd-serial-u16550 port=0x2f8 irq=3
+echo "bridge clients with the card again: $(grep -c 'Serial MIDI' /proc/asound/seq/clients)" >>"$out"
+# Bad parameter: an input buffer below the rawmidi minimum (32) makes the
+# subscription fail, as in C.
+run modprobe -r "$MOD"
+load "$MOD" input_buffer_size=16
+client=$(sed -n 's/^Client *\([0-9]*\) : "Serial MIDI.*/\1/p' /proc/asound/seq/clients | head -n 1)
+timeout 2 aseqdump -p "$client:0" >/tmp/dump2 2>&1
+echo "subscribe with input_buffer_size=16: rc $? $(head -n 1 /tmp/dump2)" >>"$out"
 cat "$out"
 if ! diff -u /snd-rs/scenarios/seq_midi_in.expected "$out"; then
 	fail "transcript differs from seq_midi_in.expected (recorded on C snd-seq-midi)"
