@@ -238,67 +238,37 @@ fn errno(result: Result) -> c_int {
     }
 }
 
-/// The C `subscribe` callback.
-///
-/// # Safety
-///
-/// Called by the sequencer core with the private data of a port made by
-/// [`KernelClient::create_port`] for `T`, while the port exists.
-unsafe extern "C" fn subscribe<T: PortOps>(
-    data: *mut c_void,
-    _info: *mut bindings::snd_seq_port_subscribe,
-) -> c_int {
-    // SAFETY: the core passes the port's private data while the port exists.
-    errno(unsafe { ops::<T>(data) }.subscribe())
+/// Defines the C callback `$name` of `struct snd_seq_port_callback`, which calls
+/// `PortOps::$method` (the four subscription callbacks share one signature).
+macro_rules! subscription_callback {
+    ($name:ident, $method:ident) => {
+        #[doc = concat!("The C `", stringify!($name), "` callback.")]
+        ///
+        /// # Safety
+        ///
+        /// Called by the sequencer core with the private data of a port made by
+        /// [`KernelClient::create_port`] for `T`, while the port exists.
+        unsafe extern "C" fn $name<T: PortOps>(
+            data: *mut c_void,
+            _info: *mut bindings::snd_seq_port_subscribe,
+        ) -> c_int {
+            // SAFETY: the core passes the port's private data while the port exists.
+            errno(unsafe { ops::<T>(data) }.$method())
+        }
+    };
 }
 
-/// The C `unsubscribe` callback.
-///
-/// # Safety
-///
-/// Called by the sequencer core with the private data of a port made by
-/// [`KernelClient::create_port`] for `T`, while the port exists.
-unsafe extern "C" fn unsubscribe<T: PortOps>(
-    data: *mut c_void,
-    _info: *mut bindings::snd_seq_port_subscribe,
-) -> c_int {
-    // SAFETY: as in `subscribe`.
-    errno(unsafe { ops::<T>(data) }.unsubscribe())
-}
-
-/// The C `use` callback.
-///
-/// # Safety
-///
-/// Called by the sequencer core with the private data of a port made by
-/// [`KernelClient::create_port`] for `T`, while the port exists.
-unsafe extern "C" fn use_port<T: PortOps>(
-    data: *mut c_void,
-    _info: *mut bindings::snd_seq_port_subscribe,
-) -> c_int {
-    // SAFETY: as in `subscribe`.
-    errno(unsafe { ops::<T>(data) }.use_port())
-}
-
-/// The C `unuse` callback.
-///
-/// # Safety
-///
-/// Called by the sequencer core with the private data of a port made by
-/// [`KernelClient::create_port`] for `T`, while the port exists.
-unsafe extern "C" fn unuse_port<T: PortOps>(
-    data: *mut c_void,
-    _info: *mut bindings::snd_seq_port_subscribe,
-) -> c_int {
-    // SAFETY: as in `subscribe`.
-    errno(unsafe { ops::<T>(data) }.unuse_port())
-}
+subscription_callback!(subscribe, subscribe);
+subscription_callback!(unsubscribe, unsubscribe);
+subscription_callback!(use_port, use_port);
+subscription_callback!(unuse_port, unuse_port);
 
 /// The C `event_input` callback.
 ///
 /// # Safety
 ///
-/// As for [`subscribe`]; `event` is an initialised event, valid during the call.
+/// As for the subscription callbacks; `event` is an initialised event, valid during
+/// the call.
 unsafe extern "C" fn event_input<T: PortOps>(
     event: *mut bindings::snd_seq_event,
     direct: c_int,
@@ -308,6 +278,6 @@ unsafe extern "C" fn event_input<T: PortOps>(
 ) -> c_int {
     // SAFETY: the core delivers an initialised event, valid during the callback.
     let event = unsafe { Event::from_raw(event) };
-    // SAFETY: as in `subscribe`.
+    // SAFETY: the core passes the port's private data while the port exists.
     errno(unsafe { ops::<T>(data) }.event_input(event, direct != 0, atomic != 0, hop))
 }
