@@ -17,6 +17,15 @@ oss-seq-probe "/dev/snd/midiC${card}D0" >/tmp/oss_seq.out
 rc=$?
 cat /tmp/oss_seq.out
 [ "$rc" = 0 ] || fail "oss-seq-probe exited $rc"
+# The queue length comes from the module parameter maxqlen (capacity maxqlen - 1);
+# a negative one makes every open fail for want of memory, as kcalloc() does in C.
+run modprobe -r "$MOD"
+for q in 8 1 -1; do
+	run modprobe "$MOD" maxqlen=$q
+	echo "maxqlen=$q: $(oss-seq-probe capacity)" | tee -a /tmp/oss_seq.out
+	run modprobe -r "$MOD"
+done
+run modprobe "$MOD"
 if ! diff -u /snd-rs/scenarios/oss_seq.expected /tmp/oss_seq.out; then
 	fail "transcript differs from oss_seq.expected (recorded on C snd-seq-oss)"
 fi

@@ -5,6 +5,7 @@
 //! ```text
 //! oss-seq-probe [RAWMIDI]        RAWMIDI: a snd-virmidi device to inject MIDI input through
 //! oss-seq-probe race RAWMIDI     the seed 000 race: readers, resets and input at once
+//! oss-seq-probe capacity         how many of 100 echoes the read queue holds
 //! ```
 
 mod race;
@@ -336,6 +337,16 @@ fn with_device(path: &str, probe: fn(RawFd) -> Result<()>) -> Result<()> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("capacity") {
+        let held = open("/dev/sequencer", libc::O_RDWR).and_then(|fd| {
+            let all: Vec<u8> = (1..=100).flat_map(echo).collect();
+            let n = write_all(fd, &all).and_then(|()| settled_incount(fd));
+            close(fd);
+            n
+        });
+        show("echoes held of 100", held);
+        std::process::exit(0);
+    }
     if args.get(1).map(String::as_str) == Some("race") {
         let Some(rawmidi) = args.get(2) else {
             eprintln!("usage: oss-seq-probe race RAWMIDI");
