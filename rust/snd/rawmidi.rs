@@ -295,11 +295,6 @@ impl<H: InputHandler> Input<H> {
         // SAFETY: the file is open for input; a zero-length read only triggers input.
         unsafe { bindings::snd_rawmidi_kernel_read(self.file.0.input, core::ptr::null_mut(), 0) };
     }
-
-    /// The handler this input reports to.
-    pub fn handler(&self) -> &Arc<H> {
-        &self.handler
-    }
 }
 
 /// The input substream, during an [`InputHandler::input_ready`] call.

@@ -50,25 +50,6 @@ impl Event {
         self.raw().type_.into()
     }
 
-    /// The event's flags (`SNDRV_SEQ_EVENT_*` length, time and priority bits).
-    pub fn flags(&self) -> u8 {
-        self.raw().flags
-    }
-
-    /// The note fields: channel, note, velocity (meaningful for note events).
-    pub fn note(&self) -> (u8, u8, u8) {
-        // SAFETY: every member of the data union is plain bytes; any bit pattern is valid.
-        let note = unsafe { self.raw().data.note };
-        (note.channel, note.note, note.velocity)
-    }
-
-    /// The control fields: channel, parameter, value (meaningful for controller events).
-    pub fn control(&self) -> (u8, u32, i32) {
-        // SAFETY: as above.
-        let control = unsafe { self.raw().data.control };
-        (control.channel, control.param, control.value)
-    }
-
     /// The variable-length data as one slice, when it is stored in one piece in kernel
     /// memory (as events built by [`VariableEvent`] or the MIDI encoder are).
     pub fn variable_data(&self) -> Option<&[u8]> {
@@ -221,14 +202,6 @@ impl EventBuf {
         raw.data.note.channel = channel;
         raw.data.note.note = note;
         raw.data.note.velocity = velocity;
-    }
-
-    /// Sets the control fields (`data.control`) of a controller-like event.
-    pub fn set_control(&mut self, channel: u8, param: u32, value: i32) {
-        let raw = self.raw_mut();
-        raw.data.control.channel = channel;
-        raw.data.control.param = param;
-        raw.data.control.value = value;
     }
 }
 

@@ -100,7 +100,7 @@ impl KernelClient {
         Ok(Port {
             port: info.0.addr.port.into(),
             client: this.clone(),
-            ops,
+            _ops: ops,
         })
     }
 }
@@ -137,30 +137,14 @@ pub struct Port<T: PortOps> {
     port: c_int,
     // The client outlives its ports: each holds a reference.
     client: Arc<KernelClient>,
-    ops: Pin<KBox<T>>,
-}
-
-impl<T: PortOps> Port<T> {
-    /// The port number.
-    pub fn number(&self) -> i32 {
-        self.port
-    }
-
-    /// The client the port belongs to.
-    pub fn client(&self) -> &Arc<KernelClient> {
-        &self.client
-    }
-
-    /// The object the callbacks reach.
-    pub fn ops(&self) -> Pin<&T> {
-        self.ops.as_ref()
-    }
+    // Owned, not read: the callbacks reach it through the port's private data.
+    _ops: Pin<KBox<T>>,
 }
 
 impl<T: PortOps> Drop for Port<T> {
     fn drop(&mut self) {
         // SAFETY: the port exists; the core tears down its subscriptions (calling our
-        // callbacks) and waits for its users before returning, so `ops` is unused after.
+        // callbacks) and waits for its users before returning, so the callback object is unused after.
         unsafe { bindings::snd_seq_event_port_detach(self.client.id, self.port) };
     }
 }
@@ -198,17 +182,6 @@ impl PortInfo {
         for dst in self.0.name.iter_mut().skip(len) {
             *dst = 0;
         }
-    }
-
-    /// The port name, without its NUL.
-    pub fn name(&self) -> &[u8] {
-        let end = self
-            .0
-            .name
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(self.0.name.len());
-        self.0.name.get(..end).unwrap_or(&[])
     }
 
     /// `SNDRV_SEQ_PORT_CAP_*` bits, port type bits, direction, and MIDI channels.
