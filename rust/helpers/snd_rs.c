@@ -69,3 +69,8 @@ void rust_helper_poll_wait(struct file *filp, wait_queue_head_t *wait_address,
 {
 	poll_wait(filp, wait_address, p);
 }
+
+bool rust_helper_in_serving_softirq(void)
+{
+	return in_serving_softirq();
+}

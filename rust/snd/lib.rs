@@ -10,6 +10,7 @@
 
 pub mod card;
 pub mod info;
+pub mod jiffies_timer;
 pub mod log;
 pub mod param;
 pub mod rawmidi;
