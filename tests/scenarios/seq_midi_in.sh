@@ -20,6 +20,7 @@ out=/tmp/seq_midi_in.out
 {
 	echo "== aconnect -l"
 	aconnect -l
+	seq-midi-race info "$client:0"
 } >"$out"
 
 aseqdump -p "$client:0" >/tmp/dump 2>&1 &

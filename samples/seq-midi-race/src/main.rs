@@ -7,6 +7,7 @@
 //!
 //! ```text
 //! seq-midi-race CLIENT:PORT [ROUNDS]
+//! seq-midi-race info CLIENT:PORT    the port's description, as the sequencer reports it
 //! ```
 
 use alsa::seq::{Addr, EvCtrl, EvNote, Event, EventType, PortCap, PortSubscribe, PortType, Seq};
@@ -71,8 +72,34 @@ fn event(i: u64, sysex: &[u8], oversized: &[u8]) -> Event<'static> {
     }
 }
 
+/// Prints what `aconnect -l` leaves out: type, capability bits, channels and voices.
+fn port_info(addr: Addr) -> alsa::Result<()> {
+    let seq = Seq::open(None, None, false)?;
+    let info = seq.get_any_port_info(addr)?;
+    println!(
+        "port {}:{} '{}': type {:#x}, capability {:#x}, midi channels {}, midi voices {}, \
+         synth voices {}",
+        addr.client,
+        addr.port,
+        info.get_name().unwrap_or("?"),
+        info.get_type().bits(),
+        info.get_capability().bits(),
+        info.get_midi_channels(),
+        info.get_midi_voices(),
+        info.get_synth_voices()
+    );
+    Ok(())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("info") {
+        let ok = args
+            .get(2)
+            .and_then(|a| parse_addr(a))
+            .map(|addr| port_info(addr).is_ok());
+        std::process::exit(i32::from(ok != Some(true)));
+    }
     let Some(dest) = args.get(1).and_then(|a| parse_addr(a)) else {
         eprintln!("usage: seq-midi-race CLIENT:PORT [ROUNDS]");
         std::process::exit(2);
