@@ -45,15 +45,12 @@ impl Card {
     }
 }
 
-/// A NUL-terminated C string in a fixed array (ALSA's name fields); the whole array if no NUL.
-pub(crate) fn c_array_str(array: &[kernel::ffi::c_char]) -> &CStr {
+/// A NUL-terminated C string in a fixed array (ALSA's name fields); empty if it has no NUL.
+fn c_array_str(array: &[kernel::ffi::c_char]) -> &CStr {
     // `c_char` is `u8` in this kernel.
     let bytes: &[u8] = array;
-    let len = bytes
-        .iter()
-        .position(|&b| b == 0)
-        .unwrap_or(bytes.len().saturating_sub(1));
-    match bytes.get(..=len).map(CStr::from_bytes_with_nul) {
+    let with_nul = bytes.get(..=crate::until_nul(bytes).len());
+    match with_nul.map(CStr::from_bytes_with_nul) {
         Some(Ok(name)) => name,
         _ => kernel::c_str!(""),
     }

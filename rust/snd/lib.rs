@@ -15,3 +15,9 @@ pub mod log;
 pub mod param;
 pub mod rawmidi;
 pub mod seq;
+
+/// The bytes of a fixed-size C name field before its NUL (all of them if there is none).
+pub(crate) fn until_nul(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    bytes.get(..end).unwrap_or(&[])
+}

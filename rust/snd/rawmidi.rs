@@ -3,7 +3,7 @@
 //! The raw MIDI kernel API: kernel-side opens of a rawmidi device, for bridges like the
 //! sequencer's.
 
-use crate::{card::Card, seq::client::PortInfo};
+use crate::{card::Card, seq::client::PortInfo, until_nul};
 use core::ptr::NonNull;
 use kernel::{bindings, error::to_result, ffi::c_void, prelude::*, sync::Arc};
 
@@ -74,11 +74,6 @@ impl Info {
 /// A buffer length as the C API's `long` count.
 fn byte_count(len: usize) -> isize {
     isize::try_from(len).unwrap_or(isize::MAX)
-}
-
-fn until_nul(bytes: &[u8]) -> &[u8] {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    bytes.get(..end).unwrap_or(&[])
 }
 
 /// A rawmidi device, as its sequencer device hands it to the bridge driver.

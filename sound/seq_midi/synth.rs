@@ -186,13 +186,11 @@ impl PortOps for MidiSynth {
             Self::params(INPUT_BUFFER_SIZE.get(), false),
             self.input_side.clone(),
         )?;
-        self.codec.reset_encode();
         let input = KBox::new(input, GFP_KERNEL)?;
-        self.input.publish(input).map_err(|_| EINVAL)?;
+        self.codec.reset_encode();
         self.input_side.active.store(true, Ordering::Release);
-        if let Some(input) = self.input.borrow() {
-            input.start();
-        }
+        input.start();
+        self.input.publish(input).map_err(|_| EINVAL)?;
         Ok(())
     }
 
