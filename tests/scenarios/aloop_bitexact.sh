@@ -2,12 +2,21 @@
 # modules: snd-aloop
 # Two seconds of a known pattern played into one end of each loopback cable
 # arrive bit-exact at the other end, in both directions and on a second
-# substream.
+# substream; then, with two cards of 8 substreams, on substream 7 of each (the
+# second card's cable 1 backwards) while substream 0 of the first runs too.
 . /snd-rs/scenarios/_lib.sh
 
 load "$MOD" pcm_substreams=2
 run loopback-pattern hw:Loopback,0,0 hw:Loopback,1,0 48000 2 2
 run loopback-pattern hw:Loopback,1,1 hw:Loopback,0,1 44100 1 1
 run loopback-pattern hw:Loopback,0,0 hw:Loopback,1,0 8000 8 1
+run modprobe -r "$MOD"
+load "$MOD" enable=1,1 id=Loopback,LoopTwo
+run loopback-pattern hw:Loopback,0,7 hw:Loopback,1,7 48000 2 1
+loopback-pattern hw:Loopback,0,0 hw:Loopback,1,0 44100 2 2 >/tmp/second.out 2>&1 &
+second=$!
+run loopback-pattern hw:LoopTwo,1,7 hw:LoopTwo,0,7 32000 4 1
+wait $second || fail "loopback-pattern on hw:Loopback,0,0 beside it: $(cat /tmp/second.out)"
+cat /tmp/second.out
 run modprobe -r "$MOD"
 say "pass"
