@@ -10,7 +10,11 @@
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/platform_device.h>
 #include <linux/wait.h>
+#include <sound/core.h>
+#include <sound/pcm.h>
+#include <sound/pcm_params.h>
 
 unsigned long rust_helper_spin_lock_irqsave(spinlock_t *lock)
 {
@@ -73,4 +77,47 @@ void rust_helper_poll_wait(struct file *filp, wait_queue_head_t *wait_address,
 bool rust_helper_in_serving_softirq(void)
 {
 	return in_serving_softirq();
+}
+
+/* snd_pcm_hw_rule_add() is variadic: one dependency, then the -1 end mark. */
+int rust_helper_snd_pcm_hw_rule_add1(struct snd_pcm_runtime *runtime,
+				     unsigned int cond, int var,
+				     snd_pcm_hw_rule_func_t func, void *private,
+				     int dep)
+{
+	return snd_pcm_hw_rule_add(runtime, cond, var, func, private, dep, -1);
+}
+
+/* Refines mask parameter @var of @params to the 64 format bits in @bits. */
+int rust_helper_snd_pcm_hw_rule_refine_mask(struct snd_pcm_hw_params *params,
+					    int var, u64 bits)
+{
+	struct snd_mask m;
+
+	snd_mask_none(&m);
+	m.bits[0] = (u32)bits;
+	m.bits[1] = (u32)(bits >> 32);
+	return snd_mask_refine(hw_param_mask(params, var), &m);
+}
+
+/* Refines interval parameter @var of @params to the closed range [min, max]. */
+int rust_helper_snd_pcm_hw_rule_refine_range(struct snd_pcm_hw_params *params,
+					     int var, unsigned int min,
+					     unsigned int max)
+{
+	struct snd_interval t = { .min = min, .max = max };
+
+	return snd_interval_refine(hw_param_interval(params, var), &t);
+}
+
+struct platform_device *
+rust_helper_platform_device_register_simple(const char *name, int id)
+{
+	return platform_device_register_simple(name, id, NULL, 0);
+}
+
+void rust_helper_snd_power_change_state(struct snd_card *card,
+					unsigned int state)
+{
+	snd_power_change_state(card, state);
 }

@@ -2,7 +2,10 @@
 
 //! Sound cards, as drivers of other subsystems see them.
 
-use kernel::{bindings, str::CStr, types::Opaque};
+use core::{fmt, marker::PhantomData, pin::Pin, ptr::NonNull};
+use kernel::{
+    bindings, error::to_result, init::PinInit, prelude::*, str::CStr, types::Opaque, ThisModule,
+};
 
 /// A sound card, borrowed from ALSA.
 ///
@@ -42,6 +45,207 @@ impl Card {
         // SAFETY: the name is set before registration and stays (type invariant).
         let name = unsafe { &(*self.0.get()).shortname };
         c_array_str(name)
+    }
+}
+
+impl Card {
+    /// Tells control listeners that the value of control `id` changed. Callable in atomic
+    /// context. C: `snd_ctl_notify(card, SNDRV_CTL_EVENT_MASK_VALUE, id)`.
+    pub fn notify_value(&self, id: &crate::control::ElemId) {
+        // SAFETY: the card is live; `snd_ctl_notify()` copies the id.
+        unsafe {
+            bindings::snd_ctl_notify(
+                self.as_ptr(),
+                bindings::SNDRV_CTL_EVENT_MASK_VALUE,
+                id.as_ptr(),
+            )
+        };
+    }
+
+    /// The card id, e.g. "Loopback". C: `card->id`.
+    pub fn id(&self) -> &CStr {
+        // SAFETY: the id is set before registration and changes only through the control
+        // interface's own locked path, which keeps it NUL-terminated.
+        let id = unsafe { &(*self.0.get()).id };
+        c_array_str(id)
+    }
+}
+
+/// A card this driver created, with its driver data `T` in the card's private area; freed
+/// (after every open file is closed) when dropped.
+///
+/// C: `snd_card_new()` with `extra_size = sizeof(T)`, `card->private_free`, `snd_card_free()`.
+///
+/// # Invariants
+///
+/// `ptr` is a card from `snd_card_new()`, owned by this value, whose `private_data` holds an
+/// initialised, pinned `T` that `private_free::<T>` drops when ALSA frees the card, after all
+/// of the card's devices (PCMs, controls, info entries) are gone.
+pub struct OwnedCard<T: Send + Sync> {
+    ptr: NonNull<bindings::snd_card>,
+    _data: PhantomData<T>,
+}
+
+// SAFETY: the card is freed by whichever thread drops it; `T` is `Send + Sync`.
+unsafe impl<T: Send + Sync> Send for OwnedCard<T> {}
+// SAFETY: shared access only reads card fields and `T` (`Sync`).
+unsafe impl<T: Send + Sync> Sync for OwnedCard<T> {}
+
+impl<T: Send + Sync> OwnedCard<T> {
+    /// Creates a card below `parent`, in slot `index` (-1: first free) with `id` (None:
+    /// derived from the short name), its data initialised by `init`.
+    ///
+    /// C: `snd_card_new(parent, index, id, THIS_MODULE, sizeof(T), &card)`.
+    pub fn new(
+        parent: &crate::platform::Device,
+        index: i32,
+        id: Option<&CStr>,
+        module: &'static ThisModule,
+        init: impl PinInit<T, Error>,
+    ) -> Result<Self> {
+        // `private_data` is `card + 1`, aligned for any ALSA-sized scalar.
+        kernel::build_assert!(core::mem::align_of::<T>() <= core::mem::align_of::<u64>());
+        let extra = i32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
+        let mut card = core::ptr::null_mut();
+        // SAFETY: `parent` is a live device; `id` is NUL-terminated or NULL.
+        to_result(unsafe {
+            bindings::snd_card_new(
+                parent.as_dev_ptr(),
+                index,
+                id.map_or(core::ptr::null(), CStr::as_char_ptr),
+                module.as_ptr(),
+                extra,
+                &mut card,
+            )
+        })?;
+        let ptr = NonNull::new(card).ok_or(ENOMEM)?;
+        // SAFETY: `private_data` points to `extra` zeroed bytes inside the card allocation,
+        // aligned (asserted above), and never moves.
+        let slot = unsafe { (*card).private_data }.cast::<T>();
+        // SAFETY: `slot` is valid for writes; on error nothing was initialised.
+        if let Err(e) = unsafe { init.__pinned_init(slot) } {
+            // SAFETY: the card is ours and has no private_free yet.
+            unsafe { bindings::snd_card_free(card) };
+            return Err(e);
+        }
+        // SAFETY: `T` is initialised; ALSA calls this once, when it frees the card.
+        unsafe { (*card).private_free = Some(private_free::<T>) };
+        // INVARIANT: card created, `T` initialised, freed by `private_free::<T>`.
+        Ok(Self {
+            ptr,
+            _data: PhantomData,
+        })
+    }
+
+    /// The driver data.
+    pub fn data(&self) -> Pin<&T> {
+        // SAFETY: initialised and pinned in the card until the card is freed (invariant).
+        unsafe { Pin::new_unchecked(&*(*self.ptr.as_ptr()).private_data.cast::<T>()) }
+    }
+
+    /// The card.
+    pub fn card(&self) -> &Card {
+        // SAFETY: the card lives as long as `self`.
+        unsafe { Card::from_raw(self.ptr.as_ptr()) }
+    }
+
+    /// Sets the driver name, short name and long name shown in /proc/asound/cards.
+    /// C: `strcpy(card->driver, ...)`, `card->shortname`, `card->longname`.
+    pub fn set_names(&mut self, driver: &CStr, shortname: &CStr, longname: fmt::Arguments<'_>) {
+        // SAFETY: the card is ours and not yet visible to users (`&mut self`).
+        let card = unsafe { &mut *self.ptr.as_ptr() };
+        copy_name(&mut card.driver, driver.as_bytes());
+        copy_name(&mut card.shortname, shortname.as_bytes());
+        let mut long = NameWriter::new(&mut card.longname);
+        let _ = fmt::Write::write_fmt(&mut long, longname);
+    }
+
+    /// Sets the mixer name. C: `strcpy(card->mixername, ...)`.
+    pub fn set_mixername(&mut self, name: &CStr) {
+        // SAFETY: as in `set_names`.
+        let card = unsafe { &mut *self.ptr.as_ptr() };
+        copy_name(&mut card.mixername, name.as_bytes());
+    }
+
+    /// Registers the card and its devices with userspace. C: `snd_card_register()`.
+    pub fn register(&self) -> Result {
+        // SAFETY: the card is ours.
+        to_result(unsafe { bindings::snd_card_register(self.ptr.as_ptr()) })
+    }
+
+    /// Sets the card's power state (the PCM core suspends streams on D3hot).
+    /// C: `snd_power_change_state()`.
+    pub fn set_power_state(&self, state: PowerState) {
+        // SAFETY: the card is live.
+        unsafe { bindings::snd_power_change_state(self.ptr.as_ptr(), state as u32) };
+    }
+}
+
+impl<T: Send + Sync> Drop for OwnedCard<T> {
+    fn drop(&mut self) {
+        // SAFETY: the card is ours (invariant); this waits for open files, frees the devices
+        // and then `T`.
+        unsafe { bindings::snd_card_free(self.ptr.as_ptr()) };
+    }
+}
+
+/// The power states drivers set. C: `SNDRV_CTL_POWER_*`.
+#[repr(u32)]
+pub enum PowerState {
+    /// Full on.
+    D0 = bindings::SNDRV_CTL_POWER_D0,
+    /// Suspended.
+    D3hot = bindings::SNDRV_CTL_POWER_D3hot,
+}
+
+/// Drops the driver data when ALSA frees the card.
+///
+/// # Safety
+///
+/// Called once by ALSA for a card made by [`OwnedCard::new`] for `T`.
+unsafe extern "C" fn private_free<T>(card: *mut bindings::snd_card) {
+    // SAFETY: `private_data` holds an initialised `T` (invariant of `OwnedCard`); nothing
+    // uses it after this: the card's devices are already freed.
+    unsafe { core::ptr::drop_in_place((*card).private_data.cast::<T>()) };
+}
+
+/// Copies `src` into a fixed C name field, truncated, NUL-terminated.
+fn copy_name(dst: &mut [u8], src: &[u8]) {
+    let mut w = NameWriter::new(dst);
+    w.put(src);
+}
+
+/// Writes text into a fixed C name field, as `snprintf()` does: truncated, NUL-terminated.
+pub(crate) struct NameWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> NameWriter<'a> {
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        if let Some(first) = buf.first_mut() {
+            *first = 0;
+        }
+        Self { buf, len: 0 }
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        let room = self.buf.len().saturating_sub(self.len + 1);
+        let n = bytes.len().min(room);
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..self.len + n), bytes.get(..n)) {
+            dst.copy_from_slice(src);
+            self.len += n;
+        }
+        if let Some(end) = self.buf.get_mut(self.len) {
+            *end = 0;
+        }
+    }
+}
+
+impl fmt::Write for NameWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.put(s.as_bytes());
+        Ok(())
     }
 }
 

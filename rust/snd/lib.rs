@@ -9,10 +9,13 @@
 #![no_std]
 
 pub mod card;
+pub mod control;
 pub mod info;
 pub mod jiffies_timer;
 pub mod log;
 pub mod param;
+pub mod pcm;
+pub mod platform;
 pub mod rawmidi;
 pub mod seq;
 

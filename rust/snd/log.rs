@@ -20,3 +20,15 @@ pub fn err_ratelimited(message: &CStr) {
         )
     };
 }
+
+/// Prints `message` at error level without a module prefix, as C's `pr_err()` in a file
+/// without `pr_fmt`.
+pub fn err(message: &CStr) {
+    // SAFETY: a KERN_ERR "%s\n" format with one NUL-terminated string argument.
+    unsafe {
+        bindings::_printk(
+            kernel::c_str!("\x013%s\n").as_char_ptr(),
+            message.as_char_ptr(),
+        )
+    };
+}

@@ -10,7 +10,7 @@
 //!
 //! Loadable modules only: a built-in module's names would need the `KBUILD_MODNAME.` prefix.
 
-use core::sync::atomic::{AtomicI32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
 use kernel::{bindings, ffi::c_void, str::CStr};
 
 /// The storage of an `int` parameter; the kernel's `param_ops_int` writes it (at load time
@@ -74,6 +74,216 @@ impl KernelParam {
     }
 }
 
+/// The storage of an `int` array parameter (`module_param_array(name, int, NULL, perm)`).
+///
+/// The kernel's `param_array_ops` writes the elements as `int`s; `AtomicI32` has their layout.
+#[repr(transparent)]
+pub struct IntArrayParam<const N: usize>([AtomicI32; N]);
+
+impl<const N: usize> IntArrayParam<N> {
+    /// The number of elements.
+    pub const fn len(&self) -> usize {
+        N
+    }
+
+    /// True for an array of no elements.
+    pub const fn is_empty(&self) -> bool {
+        N == 0
+    }
+
+    /// An array holding `defaults`.
+    pub const fn new(defaults: [i32; N]) -> Self {
+        let mut values = [const { AtomicI32::new(0) }; N];
+        let mut i = 0;
+        while i < N {
+            values[i] = AtomicI32::new(defaults[i]);
+            i += 1;
+        }
+        Self(values)
+    }
+
+    /// Element `i`, or `None` past the end.
+    pub fn get(&self, i: usize) -> Option<i32> {
+        self.0.get(i).map(|v| v.load(Ordering::Relaxed))
+    }
+
+    /// Writes element `i` back, as C drivers do when they clamp a parameter (sysfs shows it).
+    pub fn set(&self, i: usize, value: i32) {
+        if let Some(v) = self.0.get(i) {
+            v.store(value, Ordering::Relaxed);
+        }
+    }
+
+    /// The address `param_array_ops` writes to.
+    pub const fn as_arg(&'static self) -> *mut c_void {
+        self.0.as_ptr().cast_mut().cast()
+    }
+}
+
+/// The storage of a `bool` array parameter (`module_param_array(name, bool, NULL, perm)`).
+///
+/// `param_ops_bool` writes C `bool`s, one byte each; `AtomicBool` has their layout.
+#[repr(transparent)]
+pub struct BoolArrayParam<const N: usize>([AtomicBool; N]);
+
+impl<const N: usize> BoolArrayParam<N> {
+    /// The number of elements.
+    pub const fn len(&self) -> usize {
+        N
+    }
+
+    /// True for an array of no elements.
+    pub const fn is_empty(&self) -> bool {
+        N == 0
+    }
+
+    /// An array holding `defaults`.
+    pub const fn new(defaults: [bool; N]) -> Self {
+        let mut values = [const { AtomicBool::new(false) }; N];
+        let mut i = 0;
+        while i < N {
+            values[i] = AtomicBool::new(defaults[i]);
+            i += 1;
+        }
+        Self(values)
+    }
+
+    /// Element `i`; `false` past the end.
+    pub fn get(&self, i: usize) -> bool {
+        self.0.get(i).is_some_and(|v| v.load(Ordering::Relaxed))
+    }
+
+    /// The address `param_array_ops` writes to.
+    pub const fn as_arg(&'static self) -> *mut c_void {
+        self.0.as_ptr().cast_mut().cast()
+    }
+}
+
+/// The storage of a read-only `charp` array parameter
+/// (`module_param_array(name, charp, NULL, 0444)`): NULL until the user sets one.
+///
+/// # Invariants
+///
+/// Each element is NULL or a NUL-terminated string `param_ops_charp` allocated at load time;
+/// the parameter is not writable through sysfs (the macro checks `perm`), so a string stays
+/// until the module is unloaded, after all of its code has run.
+#[repr(transparent)]
+pub struct CharpArrayParam<const N: usize>([AtomicPtr<u8>; N]);
+
+impl<const N: usize> CharpArrayParam<N> {
+    /// The number of elements.
+    pub const fn len(&self) -> usize {
+        N
+    }
+
+    /// True for an array of no elements.
+    pub const fn is_empty(&self) -> bool {
+        N == 0
+    }
+
+    /// An array of NULLs (C: `SNDRV_DEFAULT_STR`).
+    pub const fn new() -> Self {
+        Self([const { AtomicPtr::new(core::ptr::null_mut()) }; N])
+    }
+
+    /// Element `i`, `None` if unset or past the end.
+    pub fn get(&'static self, i: usize) -> Option<&'static CStr> {
+        let ptr = self.0.get(i)?.load(Ordering::Relaxed);
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: a non-NULL element is a NUL-terminated string that lives until the module
+        // is unloaded (type invariant).
+        Some(unsafe { CStr::from_char_ptr(ptr) })
+    }
+
+    /// The address `param_array_ops` writes to.
+    pub const fn as_arg(&'static self) -> *mut c_void {
+        self.0.as_ptr().cast_mut().cast()
+    }
+}
+
+impl<const N: usize> Default for CharpArrayParam<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The element type of an array parameter.
+pub enum ElementType {
+    /// `int`.
+    Int,
+    /// `bool`.
+    Bool,
+    /// `charp`.
+    Charp,
+}
+
+/// The array descriptor `param_array_ops` reads. C: `struct kparam_array`.
+#[repr(transparent)]
+pub struct KernelParamArray(bindings::kparam_array);
+
+// SAFETY: immutable after build; the kernel writes only the elements, which are atomics.
+unsafe impl Sync for KernelParamArray {}
+
+impl KernelParamArray {
+    /// `max` elements of `element` type stored at `elem`.
+    ///
+    /// # Safety
+    ///
+    /// `elem` must be the `as_arg()` of a static array parameter of `max` elements of that
+    /// type.
+    pub const unsafe fn new(element: ElementType, max: u32, elem: *mut c_void) -> Self {
+        let (ops, elemsize) = match element {
+            ElementType::Int => (
+                core::ptr::addr_of!(bindings::param_ops_int),
+                core::mem::size_of::<i32>(),
+            ),
+            ElementType::Bool => (
+                core::ptr::addr_of!(bindings::param_ops_bool),
+                core::mem::size_of::<bool>(),
+            ),
+            ElementType::Charp => (
+                core::ptr::addr_of!(bindings::param_ops_charp),
+                core::mem::size_of::<*mut u8>(),
+            ),
+        };
+        Self(bindings::kparam_array {
+            max,
+            elemsize: elemsize as u32,
+            num: core::ptr::null_mut(),
+            ops,
+            elem,
+        })
+    }
+}
+
+impl KernelParam {
+    /// An array parameter named `name` described by `array`.
+    ///
+    /// # Safety
+    ///
+    /// `array` must be a static [`KernelParamArray`]; `module` as for [`KernelParam::int`].
+    pub const unsafe fn array(
+        name: &'static CStr,
+        perm: u16,
+        array: *const KernelParamArray,
+        module: *mut bindings::module,
+    ) -> Self {
+        Self(bindings::kernel_param {
+            name: name.as_char_ptr(),
+            mod_: module,
+            ops: core::ptr::addr_of!(bindings::param_array_ops),
+            perm,
+            level: -1,
+            flags: 0,
+            __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 {
+                arr: array.cast::<bindings::kparam_array>(),
+            },
+        })
+    }
+}
+
 /// Copies a `.modinfo` string (with its NUL) into an array of its exact length.
 pub const fn modinfo<const N: usize>(text: &str) -> [u8; N] {
     let bytes = text.as_bytes();
@@ -122,6 +332,83 @@ macro_rules! module_param_int {
             };
 
             const TYPE: &str = concat!("parmtype=", stringify!($name), ":int\0");
+            #[used]
+            #[link_section = ".modinfo"]
+            static PARMTYPE: [u8; TYPE.len()] = $crate::param::modinfo(TYPE);
+
+            const DESC: &str = concat!("parm=", stringify!($name), ":", $desc, "\0");
+            #[used]
+            #[link_section = ".modinfo"]
+            static PARM: [u8; DESC.len()] = $crate::param::modinfo(DESC);
+        };
+    };
+}
+
+/// Declares an array module parameter of `SNDRV_CARDS`-style length, as C's
+/// `module_param_array(name, type, NULL, perm)` plus `MODULE_PARM_DESC(name, desc)`; `type` is
+/// `int`, `bool` or `charp` (read-only only):
+///
+/// ```ignore
+/// snd::module_param_array!(INDEX, index, int, [-1; 8], 0o444, "Index value for loopback soundcard.");
+/// snd::module_param_array!(ID, id, charp, 8, 0o444, "ID string for loopback soundcard.");
+/// ```
+#[macro_export]
+macro_rules! module_param_array {
+    ($storage:ident, $name:ident, int, $defaults:expr, $perm:expr, $desc:literal) => {
+        static $storage: $crate::param::IntArrayParam<{ $defaults.len() }> =
+            $crate::param::IntArrayParam::new($defaults);
+        $crate::__module_param_array_entry!($storage, $name, Int, "int", $perm, $desc);
+    };
+    ($storage:ident, $name:ident, bool, $defaults:expr, $perm:expr, $desc:literal) => {
+        static $storage: $crate::param::BoolArrayParam<{ $defaults.len() }> =
+            $crate::param::BoolArrayParam::new($defaults);
+        $crate::__module_param_array_entry!($storage, $name, Bool, "bool", $perm, $desc);
+    };
+    ($storage:ident, $name:ident, charp, $len:expr, $perm:expr, $desc:literal) => {
+        static $storage: $crate::param::CharpArrayParam<{ $len }> =
+            $crate::param::CharpArrayParam::new();
+        const _: () = assert!($perm & 0o222 == 0, "charp array parameters are read-only");
+        $crate::__module_param_array_entry!($storage, $name, Charp, "charp", $perm, $desc);
+    };
+}
+
+/// The `__param` entry and `.modinfo` strings of [`module_param_array!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __module_param_array_entry {
+    ($storage:ident, $name:ident, $elem:ident, $type:literal, $perm:expr, $desc:literal) => {
+        const _: () = {
+            #[cfg(not(MODULE))]
+            compile_error!("module_param_array! is for loadable modules");
+
+            #[cfg(MODULE)]
+            extern "C" {
+                static __this_module: ::kernel::types::Opaque<::kernel::bindings::module>;
+            }
+
+            // SAFETY: the storage is the static array above, of its own length.
+            static ARRAY: $crate::param::KernelParamArray = unsafe {
+                $crate::param::KernelParamArray::new(
+                    $crate::param::ElementType::$elem,
+                    $storage.len() as u32,
+                    $storage.as_arg(),
+                )
+            };
+
+            #[cfg(MODULE)]
+            #[used]
+            #[link_section = "__param"]
+            // SAFETY: `ARRAY` is static; `__this_module` is this module's.
+            static PARAM: $crate::param::KernelParam = unsafe {
+                $crate::param::KernelParam::array(
+                    ::kernel::c_str!(stringify!($name)),
+                    $perm,
+                    core::ptr::addr_of!(ARRAY),
+                    ::kernel::types::Opaque::raw_get(core::ptr::addr_of!(__this_module)),
+                )
+            };
+
+            const TYPE: &str = concat!("parmtype=", stringify!($name), ":array of ", $type, "\0");
             #[used]
             #[link_section = ".modinfo"]
             static PARMTYPE: [u8; TYPE.len()] = $crate::param::modinfo(TYPE);

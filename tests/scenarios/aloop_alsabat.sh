@@ -1,5 +1,5 @@
 #!/bin/sh
-# modules: snd-aloop
+# modules: snd-aloop snd-aloop-rs
 # A 997 Hz sine played into hw:Loopback,0,0 must come out of hw:Loopback,1,0
 # (alsabat's FFT check), mono 44.1 kHz and stereo 48 kHz S32_LE.
 . /snd-rs/scenarios/_lib.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modules: snd-aloop
+# modules: snd-aloop snd-aloop-rs
 # Two seconds of a known pattern played into one end of each loopback cable
 # arrive bit-exact at the other end, in both directions and on a second
 # substream; then, with two cards of 8 substreams, on substream 7 of each (the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modules: snd-aloop
+# modules: snd-aloop snd-aloop-rs
 # The loopback's mixer controls: every control with pcm_substreams=1 (and the list, a
 # checksum and one entry of the 112 of the default 8 substreams); the PCM Slave controls of
 # cable 0 (device=1) following a playback on hw:Loopback,0,0 only when it starts (S32_LE 44100

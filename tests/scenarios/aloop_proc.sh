@@ -1,5 +1,5 @@
 #!/bin/sh
-# modules: snd-aloop
+# modules: snd-aloop snd-aloop-rs
 # What the loopback card shows in /proc and to amixer: the cards, pcm and pcm*/info lines,
 # the card's id, driver, names and control count; cable#0, cable#1 and timer_source with
 # nothing open (all 8 substream slots listed, 2 of them real with pcm_substreams=2), with

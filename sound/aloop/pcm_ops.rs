@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The PCM callbacks of both devices, the hw_params rules that make the second end of a cable
+//! follow the first, and the jiffies timer that paces a stream.
+
+use crate::cable::{bit, Cable, CableEnd, CableState, LOOPBACK_HW, VALID_BOTH};
+use crate::loopback::{Loopback, Setup, Setups};
+use crate::position::StreamPos;
+use kernel::{prelude::*, sync::Arc};
+use snd::jiffies_timer::{jiffies, JiffiesTimer, TimerCallback};
+use snd::new_jiffies_timer;
+use snd::pcm::{
+    Direction, HwParam, HwParams, HwRule, OpenSetup, OpenSubstream, Ops, State, Substream, Trigger,
+};
+
+/// What one open substream's callbacks and timer need.
+pub struct StreamCtx {
+    /// Its cable.
+    pub cable: Arc<Cable>,
+    /// The card's setups (rate shift, notify, the slave controls).
+    pub setups: Arc<Setups>,
+    /// Its direction.
+    pub dir: Direction,
+    /// Its index in the setups: `[substream][device]`, the capture side's device.
+    /// C: `get_setup()`.
+    pub setup_at: (usize, usize),
+}
+
+/// Per-open data: the stream's jiffies timer around its context.
+///
+/// C: `struct loopback_pcm` (its position fields live in the cable, under the cable lock).
+#[pin_data]
+pub struct LoopbackStream {
+    #[pin]
+    timer: JiffiesTimer<StreamCtx>,
+}
+
+impl LoopbackStream {
+    fn ctx(&self) -> &StreamCtx {
+        self.timer.data()
+    }
+}
+
+impl StreamCtx {
+    fn setup(&self) -> Setup {
+        let (sub, dev) = self.setup_at;
+        self.setups.table.lock()[sub][dev]
+    }
+
+    /// Re-arms the timer for the next period boundary. Called under the cable lock.
+    /// C: `loopback_jiffies_timer_start()`.
+    fn timer_start(&self, state: &mut CableState, timer: &JiffiesTimer<Self>) {
+        let rate_shift = self.setup().rate_shift;
+        let Some(end) = state.streams[self.dir.index()].as_mut() else {
+            return;
+        };
+        let tick = end.pos.ticks_to_period(rate_shift);
+        let expires = jiffies().wrapping_add(tick);
+        timer.arm_at(expires);
+        end.pos.timer_expires = expires;
+    }
+
+    /// Stops the timer. Called under the cable lock. C: `loopback_jiffies_timer_stop()`.
+    fn timer_stop(&self, state: &mut CableState, timer: &JiffiesTimer<Self>) {
+        timer.cancel();
+        if let Some(end) = state.streams[self.dir.index()].as_mut() {
+            end.pos.timer_expires = 0;
+        }
+    }
+}
+
+impl TimerCallback for StreamCtx {
+    /// C: `loopback_jiffies_timer_function()`.
+    fn expired(&self, timer: &JiffiesTimer<Self>) {
+        let elapsed = {
+            let mut state = self.cable.state.lock();
+            if state.jiffies_pos_update() & bit(self.dir) == 0 {
+                None
+            } else {
+                self.timer_start(&mut state, timer);
+                state.streams[self.dir.index()]
+                    .as_mut()
+                    .filter(|end| end.pos.period_update_pending)
+                    .map(|end| {
+                        end.pos.period_update_pending = false;
+                        end.substream.clone()
+                    })
+            }
+        };
+        // The PCM core takes the stream lock: report outside the cable lock.
+        if let Some(substream) = elapsed {
+            substream.period_elapsed();
+        }
+    }
+}
+
+/// The cable index of `substream`: device 0's playback and device 1's capture share cable 0.
+/// C: `get_cable_index()`.
+fn cable_index(substream: &Substream) -> usize {
+    if substream.device() == 0 {
+        substream.direction().index()
+    } else {
+        substream.direction().other().index()
+    }
+}
+
+/// The setup a substream's controls live at. C: `get_setup()`.
+fn setup_index(substream: &Substream) -> (usize, usize) {
+    let mut device = substream.device();
+    if substream.direction() == Direction::Playback {
+        device ^= 1;
+    }
+    (substream.number(), device)
+}
+
+/// Checks a starting stream against the other end, stops a running capture the new playback
+/// differs from (with notify), and updates the slave controls from the playback.
+/// C: `loopback_check_format()`.
+fn check_format(ctx: &StreamCtx, substream: &Substream) -> Result {
+    let stream = substream.direction();
+    let stop_capture: Option<OpenSubstream>;
+    {
+        let state = ctx.cable.state.lock();
+        let [play, capt] = &state.streams;
+        if state.valid != VALID_BOTH {
+            if stream == Direction::Capture || play.is_none() {
+                return Ok(());
+            }
+            stop_capture = None;
+        } else {
+            let (Some(play), Some(capt)) = (play, capt) else {
+                return Err(EIO);
+            };
+            let runtime = play.substream.runtime();
+            let cruntime = capt.substream.runtime();
+            let check = runtime.format() != cruntime.format()
+                || runtime.rate() != cruntime.rate()
+                || runtime.channels() != cruntime.channels()
+                || runtime.access().is_interleaved() != cruntime.access().is_interleaved();
+            // Matching params also go on to the update below, so that the setup controls
+            // follow a playback that joins an open capture.
+            if check && stream == Direction::Capture {
+                return Err(EIO);
+            }
+            // Seed 003: the clone keeps the capture's close waiting until the stop is done.
+            stop_capture =
+                (check && cruntime.state() == State::RUNNING).then(|| capt.substream.clone());
+        }
+        let Some(play) = play else {
+            return Ok(());
+        };
+        update_setup(ctx, &play.substream);
+    }
+    if let Some(capture) = stop_capture {
+        let _ = capture.stop(State::DRAINING);
+    }
+    Ok(())
+}
+
+/// Copies the playback's parameters into its setup, notifying each control that changes.
+/// Part of C's `loopback_check_format()`.
+fn update_setup(ctx: &StreamCtx, play: &Substream) {
+    let (sub, dev) = setup_index(play);
+    let card = play.card();
+    let runtime = play.runtime();
+    let mut table = ctx.setups.table.lock();
+    let setup = &mut table[sub][dev];
+    if setup.format != runtime.format() {
+        card.notify_value(&setup.format_id);
+        setup.format = runtime.format();
+    }
+    if setup.rate != runtime.rate() {
+        card.notify_value(&setup.rate_id);
+        setup.rate = runtime.rate();
+    }
+    if setup.channels != runtime.channels() {
+        card.notify_value(&setup.channels_id);
+        setup.channels = runtime.channels();
+    }
+    if setup.access.is_interleaved() != runtime.access().is_interleaved() {
+        card.notify_value(&setup.access_id);
+        setup.access = runtime.access();
+    }
+}
+
+/// C: `loopback_active_notify()`.
+fn active_notify(ctx: &StreamCtx, substream: &Substream) {
+    let id = ctx.setup().active_id;
+    substream.card().notify_value(&id);
+}
+
+/// Narrows the cable's limits to what `substream` was configured with. Called with the cable
+/// lock held. C: `params_change()`.
+fn params_change(state: &mut CableState, substream: &Substream) {
+    let runtime = substream.runtime();
+    state.hw.formats = runtime.format().bit();
+    state.hw.rate_min = runtime.rate();
+    state.hw.rate_max = runtime.rate();
+    state.hw.channels_min = runtime.channels();
+    state.hw.channels_max = runtime.channels();
+}
+
+/// Removes `substream`'s end from its cable and frees the cable with the last end.
+/// Called with `loopback->cable_lock` held. C: `free_cable()`.
+fn free_cable(table: &mut crate::loopback::CableTable, substream: &Substream) {
+    let dev = cable_index(substream);
+    let slot = &mut table.cables[substream.number()][dev];
+    let Some(cable) = slot.as_ref() else {
+        return;
+    };
+    let end = {
+        let mut state = cable.state.lock();
+        let end = state.streams[substream.direction().index()].take();
+        let other_alive = state.streams[substream.direction().other().index()].is_some();
+        (end, other_alive)
+    };
+    // The handle is dropped outside the cable lock; the PCM layer's close then waits for any
+    // clone still in flight (C: `wait_event(cable->stop_wait, !stop_count)`).
+    let (_end, other_alive) = end;
+    if !other_alive {
+        *slot = None;
+    }
+}
+
+/// The PCM callbacks. C: `loopback_pcm_ops`.
+pub struct LoopbackOps;
+
+#[vtable]
+impl Ops for LoopbackOps {
+    type Chip = Loopback;
+    type Open = LoopbackStream;
+
+    /// C: `loopback_open()`.
+    fn open(
+        chip: &Loopback,
+        substream: &Substream,
+        handle: OpenSubstream,
+        setup: &mut OpenSetup<'_, Self>,
+    ) -> Result<Pin<KBox<LoopbackStream>>> {
+        let dev = cable_index(substream);
+        let number = substream.number();
+        let mut table = chip.cables.lock();
+        let cable = match &table.cables[number][dev] {
+            Some(cable) => cable.clone(),
+            None => {
+                let cable = Arc::pin_init(Cable::new(), GFP_KERNEL)?;
+                table.cables[number][dev] = Some(cable.clone());
+                cable
+            }
+        };
+        let opened = open_end(chip, substream, handle, setup, cable);
+        if opened.is_err() {
+            free_cable(&mut table, substream);
+        }
+        opened
+    }
+
+    /// C: `loopback_close()`.
+    fn close(chip: &Loopback, open: &LoopbackStream, substream: &Substream) -> Result {
+        open.timer.cancel_sync();
+        free_cable(&mut chip.cables.lock(), substream);
+        Ok(())
+    }
+
+    /// C: `loopback_hw_free()`.
+    fn hw_free(_chip: &Loopback, open: &LoopbackStream, substream: &Substream) -> Result {
+        open.ctx().cable.state.lock().valid &= !bit(substream.direction());
+        Ok(())
+    }
+
+    /// C: `loopback_prepare()`.
+    fn prepare(_chip: &Loopback, open: &LoopbackStream, substream: &Substream) -> Result {
+        let ctx = open.ctx();
+        open.timer.cancel_sync();
+        let runtime = substream.runtime();
+        let width = runtime.format().physical_width().map_err(|_| EINVAL)?;
+        let salign = width * runtime.channels() / 8;
+        let bps = salign.checked_mul(runtime.rate()).ok_or(EINVAL)?;
+        if bps == 0 || salign == 0 || bps > i32::MAX as u32 {
+            return Err(EINVAL);
+        }
+        let buffer_bytes = runtime.frames_to_bytes(runtime.buffer_size()) as u32;
+        let capture = substream.direction() == Direction::Capture;
+        if capture {
+            runtime.fill_silence(0, runtime.buffer_size() * runtime.channels() as usize);
+        }
+        let notify = ctx.setup().notify;
+        let mut state = ctx.cable.state.lock();
+        if let Some(end) = state.streams[ctx.dir.index()].as_mut() {
+            let pos = &mut end.pos;
+            pos.buf_pos = 0;
+            pos.pcm_buffer_size = buffer_bytes;
+            pos.channel_buf_n = buffer_bytes / runtime.channels().max(1);
+            if capture {
+                pos.silent_size = buffer_bytes;
+            }
+            pos.irq_pos = 0;
+            pos.period_update_pending = false;
+            pos.pcm_bps = bps;
+            pos.pcm_salign = salign;
+            pos.pcm_period_size = runtime.frames_to_bytes(runtime.period_size()) as u32;
+        }
+        let me = bit(ctx.dir);
+        if state.valid & !me == 0 || (notify && ctx.dir == Direction::Playback) {
+            params_change(&mut state, substream);
+        }
+        state.valid |= me;
+        Ok(())
+    }
+
+    /// C: `loopback_trigger()`.
+    fn trigger(
+        _chip: &Loopback,
+        open: &LoopbackStream,
+        substream: &Substream,
+        cmd: Trigger,
+    ) -> Result {
+        let ctx = open.ctx();
+        let me = bit(ctx.dir);
+        let timer = &open.timer;
+        match cmd {
+            Trigger::Start => {
+                check_format(ctx, substream)?;
+                let mut state = ctx.cable.state.lock();
+                if let Some(end) = state.streams[ctx.dir.index()].as_mut() {
+                    end.pos.last_jiffies = jiffies();
+                    end.pos.pcm_rate_shift = 0;
+                    end.pos.last_drift = 0;
+                }
+                state.running |= me;
+                state.pause &= !me;
+                ctx.timer_start(&mut state, timer);
+            }
+            Trigger::Stop => {
+                let mut state = ctx.cable.state.lock();
+                state.running &= !me;
+                state.pause &= !me;
+                ctx.timer_stop(&mut state, timer);
+            }
+            Trigger::PausePush | Trigger::Suspend => {
+                let mut state = ctx.cable.state.lock();
+                state.pause |= me;
+                ctx.timer_stop(&mut state, timer);
+            }
+            Trigger::PauseRelease | Trigger::Resume => {
+                let mut state = ctx.cable.state.lock();
+                if let Some(end) = state.streams[ctx.dir.index()].as_mut() {
+                    end.pos.last_jiffies = jiffies();
+                }
+                state.pause &= !me;
+                ctx.timer_start(&mut state, timer);
+            }
+        }
+        if ctx.dir == Direction::Playback {
+            active_notify(ctx, substream);
+        }
+        Ok(())
+    }
+
+    /// C: `loopback_pointer()`.
+    fn pointer(_chip: &Loopback, open: &LoopbackStream, substream: &Substream) -> usize {
+        let ctx = open.ctx();
+        let pos = {
+            let mut state = ctx.cable.state.lock();
+            state.jiffies_pos_update();
+            state.streams[ctx.dir.index()]
+                .as_ref()
+                .map_or(0, |end| end.pos.buf_pos)
+        };
+        substream.runtime().bytes_to_frames(pos as usize)
+    }
+}
+
+/// The part of `loopback_open()` after the cable is found: the stream, its rules and its
+/// hardware description, and its end in the cable.
+fn open_end(
+    chip: &Loopback,
+    substream: &Substream,
+    handle: OpenSubstream,
+    setup: &mut OpenSetup<'_, LoopbackOps>,
+    cable: Arc<Cable>,
+) -> Result<Pin<KBox<LoopbackStream>>> {
+    let ctx = StreamCtx {
+        cable: cable.clone(),
+        setups: chip.setups.clone(),
+        dir: substream.direction(),
+        setup_at: setup_index(substream),
+    };
+    let notify = ctx.setup().notify;
+    let stream = KBox::pin_init(
+        pin_init!(LoopbackStream {
+            timer <- new_jiffies_timer!(ctx, "LoopbackStream::timer"),
+        }),
+        GFP_KERNEL,
+    )?;
+    // C ignores this result.
+    let _ = setup.constraint_integer(HwParam::Periods);
+    // Dynamic rules read the cable's current limits; the PCM core's own are cached.
+    setup.add_rule::<RuleFormat>()?;
+    setup.add_rule::<RuleRate>()?;
+    setup.add_rule::<RuleChannels>()?;
+    let mut state = cable.state.lock();
+    setup.set_hw(if notify { &LOOPBACK_HW } else { &state.hw });
+    state.streams[substream.direction().index()] = Some(CableEnd {
+        substream: handle,
+        pos: StreamPos::default(),
+    });
+    Ok(stream)
+}
+
+/// The cable's limits, as the rules read them.
+fn cable_hw(open: &LoopbackStream) -> kernel::bindings::snd_pcm_hardware {
+    open.ctx().cable.state.lock().hw
+}
+
+/// C: `rule_format()`.
+pub struct RuleFormat;
+
+impl HwRule for RuleFormat {
+    type Open = LoopbackStream;
+    const VAR: HwParam = HwParam::Format;
+
+    fn apply(open: &LoopbackStream, params: &mut HwParams) -> Result<bool> {
+        params.refine_mask(Self::VAR, cable_hw(open).formats)
+    }
+}
+
+/// C: `rule_rate()`.
+pub struct RuleRate;
+
+impl HwRule for RuleRate {
+    type Open = LoopbackStream;
+    const VAR: HwParam = HwParam::Rate;
+
+    fn apply(open: &LoopbackStream, params: &mut HwParams) -> Result<bool> {
+        let hw = cable_hw(open);
+        params.refine_range(Self::VAR, hw.rate_min, hw.rate_max)
+    }
+}
+
+/// C: `rule_channels()`.
+pub struct RuleChannels;
+
+impl HwRule for RuleChannels {
+    type Open = LoopbackStream;
+    const VAR: HwParam = HwParam::Channels;
+
+    fn apply(open: &LoopbackStream, params: &mut HwParams) -> Result<bool> {
+        let hw = cable_hw(open);
+        params.refine_range(Self::VAR, hw.channels_min, hw.channels_max)
+    }
+}
