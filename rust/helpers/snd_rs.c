@@ -121,3 +121,8 @@ void rust_helper_snd_power_change_state(struct snd_card *card,
 {
 	snd_power_change_state(card, state);
 }
+
+void rust_helper_snd_card_unref(struct snd_card *card)
+{
+	snd_card_unref(card);
+}

@@ -201,6 +201,9 @@ impl<C: Control> Parts<C> {
     }
 }
 
+/// # Safety
+///
+/// Called by ALSA for a control made by [`add::<C>`], with its valid argument structs.
 unsafe extern "C" fn info<C: Control>(
     _kctl: *mut bindings::snd_kcontrol,
     uinfo: *mut bindings::snd_ctl_elem_info,
@@ -209,6 +212,9 @@ unsafe extern "C" fn info<C: Control>(
     from_result(|| C::info(unsafe { &mut *uinfo.cast::<ElemInfo>() }).map(|()| 0))
 }
 
+/// # Safety
+///
+/// Called by ALSA for a control made by [`add::<C>`], with its valid argument structs.
 unsafe extern "C" fn get<C: Control>(
     kctl: *mut bindings::snd_kcontrol,
     value: *mut bindings::snd_ctl_elem_value,
@@ -219,6 +225,9 @@ unsafe extern "C" fn get<C: Control>(
     from_result(|| C::get(chip, &id, unsafe { &mut *value.cast::<ElemValue>() }).map(|()| 0))
 }
 
+/// # Safety
+///
+/// Called by ALSA for a control made by [`add::<C>`], with its valid argument structs.
 unsafe extern "C" fn put<C: Control>(
     kctl: *mut bindings::snd_kcontrol,
     value: *mut bindings::snd_ctl_elem_value,

@@ -18,9 +18,27 @@ pub mod pcm;
 pub mod platform;
 pub mod rawmidi;
 pub mod seq;
+pub mod timer;
+pub mod work;
 
 /// The bytes of a fixed-size C name field before its NUL (all of them if there is none).
 pub(crate) fn until_nul(bytes: &[u8]) -> &[u8] {
     let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
     bytes.get(..end).unwrap_or(&[])
+}
+
+/// Parses a C integer the way `kstrtoint(text, base, &res)` does (base 0: `0x` hex, leading `0`
+/// octal; one trailing newline allowed): `EINVAL` for text that is not a number, `ERANGE` for
+/// one that does not fit.
+pub fn kstrtoint(text: &[u8], base: u32) -> kernel::error::Result<i32> {
+    use kernel::alloc::{flags::GFP_KERNEL, KVec};
+    let mut buf = KVec::with_capacity(text.len() + 1, GFP_KERNEL)?;
+    buf.extend_from_slice(text, GFP_KERNEL)?;
+    buf.push(0, GFP_KERNEL)?;
+    let mut value = 0;
+    // SAFETY: `buf` is NUL-terminated (an interior NUL ends the text early, as in C).
+    kernel::error::to_result(unsafe {
+        kernel::bindings::kstrtoint(buf.as_ptr(), base, &mut value)
+    })?;
+    Ok(value)
 }

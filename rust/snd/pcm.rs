@@ -662,6 +662,9 @@ impl<O: Ops> Adapter<O> {
     }
 }
 
+/// # Safety
+///
+/// Called by the PCM core for a substream of a PCM made by [`new_pcm::<O>`].
 unsafe extern "C" fn open<O: Ops>(substream: *mut bindings::snd_pcm_substream) -> c_int {
     from_result(|| {
         let data = KBox::new(
@@ -708,6 +711,9 @@ unsafe extern "C" fn open<O: Ops>(substream: *mut bindings::snd_pcm_substream) -
     })
 }
 
+/// # Safety
+///
+/// Called by the PCM core for a substream of a PCM made by [`new_pcm::<O>`].
 unsafe extern "C" fn close<O: Ops>(substream: *mut bindings::snd_pcm_substream) -> c_int {
     // SAFETY: close of a substream opened by `open::<O>`.
     let Some((chip, open, sub)) = (unsafe { Adapter::<O>::parts(substream) }) else {
@@ -733,6 +739,9 @@ unsafe extern "C" fn free_runtime<O: Ops>(runtime: *mut bindings::snd_pcm_runtim
     drop(unsafe { KBox::from_raw((*runtime).private_data.cast::<RuntimeData<O>>()) });
 }
 
+/// # Safety
+///
+/// Called by the PCM core for a substream of a PCM made by [`new_pcm::<O>`].
 unsafe extern "C" fn hw_free<O: Ops>(substream: *mut bindings::snd_pcm_substream) -> c_int {
     // SAFETY: a callback of a substream opened by `open::<O>`.
     match unsafe { Adapter::<O>::parts(substream) } {
@@ -741,6 +750,9 @@ unsafe extern "C" fn hw_free<O: Ops>(substream: *mut bindings::snd_pcm_substream
     }
 }
 
+/// # Safety
+///
+/// Called by the PCM core for a substream of a PCM made by [`new_pcm::<O>`].
 unsafe extern "C" fn prepare<O: Ops>(substream: *mut bindings::snd_pcm_substream) -> c_int {
     // SAFETY: as above.
     match unsafe { Adapter::<O>::parts(substream) } {
@@ -749,6 +761,9 @@ unsafe extern "C" fn prepare<O: Ops>(substream: *mut bindings::snd_pcm_substream
     }
 }
 
+/// # Safety
+///
+/// Called by the PCM core for a substream of a PCM made by [`new_pcm::<O>`].
 unsafe extern "C" fn trigger<O: Ops>(
     substream: *mut bindings::snd_pcm_substream,
     cmd: c_int,
@@ -763,6 +778,9 @@ unsafe extern "C" fn trigger<O: Ops>(
     }
 }
 
+/// # Safety
+///
+/// Called by the PCM core for a substream of a PCM made by [`new_pcm::<O>`].
 unsafe extern "C" fn pointer<O: Ops>(
     substream: *mut bindings::snd_pcm_substream,
 ) -> bindings::snd_pcm_uframes_t {

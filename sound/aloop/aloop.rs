@@ -23,6 +23,7 @@ pub mod loopback;
 pub mod pcm_ops;
 pub mod position;
 pub mod proc;
+pub mod snd_timer;
 #[cfg(CONFIG_SND_RS_KUNIT_TEST)]
 mod tests;
 

@@ -8,9 +8,13 @@
 //! IRQ-safe spinlock, so no path can reach it unlocked.
 
 use crate::position::StreamPos;
-use kernel::prelude::*;
+use kernel::{
+    prelude::*,
+    workqueue::{impl_has_work, new_work, Work},
+};
 use snd::jiffies_timer::jiffies;
 use snd::pcm::{Direction, Hardware, OpenSubstream, State};
+use snd::timer::{TimerId, TimerInstance};
 use snd_sync::{new_irq_spinlock, IrqSpinLock};
 
 /// The device's capabilities. C: `loopback_pcm_hardware`.
@@ -86,7 +90,22 @@ pub struct CableState {
     pub running: u32,
     /// Ends paused. C: `cable->pause`.
     pub pause: u32,
+    /// The ALSA timer pacing this cable, opened by the first end. C: `snd_timer.instance`.
+    pub snd_timer: Option<TimerInstance<Cable>>,
+    /// Which timer that is (kept after a failed open, as C does). C: `snd_timer.id`.
+    pub snd_timer_id: TimerId,
+    /// The direction of the end that opened it. C: `snd_timer.stream`.
+    pub snd_timer_stream: Direction,
 }
+
+/// No timer: what C's `memset(&cable->snd_timer, 0, ...)` leaves.
+pub const NO_TIMER_ID: TimerId = TimerId {
+    dev_class: 0,
+    dev_sclass: 0,
+    card: 0,
+    device: 0,
+    subdevice: 0,
+};
 
 /// A cable. C: `struct loopback_cable`.
 #[pin_data]
@@ -94,20 +113,36 @@ pub struct Cable {
     /// C: `cable->lock` and what it protects.
     #[pin]
     pub state: IrqSpinLock<CableState>,
+    /// Paced by an ALSA timer rather than jiffies: fixed when the cable is made.
+    /// C: `cable->ops == &loopback_snd_timer_ops`.
+    pub uses_snd_timer: bool,
+    /// Forwards the last data of a draining playback when the timer's card stops.
+    /// C: `snd_timer.event_work`.
+    #[pin]
+    pub event_work: Work<Cable>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Cable { self.event_work }
 }
 
 impl Cable {
     /// A cable with no end open and the device's full capabilities.
-    pub fn new() -> impl PinInit<Self> {
+    pub fn new(uses_snd_timer: bool) -> impl PinInit<Self> {
         let state = CableState {
             streams: [None, None],
             hw: LOOPBACK_HW,
             valid: 0,
             running: 0,
             pause: 0,
+            snd_timer: None,
+            snd_timer_id: NO_TIMER_ID,
+            snd_timer_stream: Direction::Playback,
         };
         pin_init!(Self {
             state <- new_irq_spinlock!(state, "Cable::lock"),
+            uses_snd_timer,
+            event_work <- new_work!("Cable::event_work"),
         })
     }
 }

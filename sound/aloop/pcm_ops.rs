@@ -7,6 +7,7 @@ use crate::cable::{bit, Cable, CableEnd, CableState, LOOPBACK_HW, VALID_BOTH};
 use crate::loopback::{Loopback, Setup, Setups};
 use crate::position::StreamPos;
 use kernel::{prelude::*, sync::Arc};
+use snd::card::Card;
 use snd::jiffies_timer::{jiffies, JiffiesTimer, TimerCallback};
 use snd::new_jiffies_timer;
 use snd::pcm::{
@@ -58,6 +59,27 @@ impl StreamCtx {
         let expires = jiffies().wrapping_add(tick);
         timer.arm_at(expires);
         end.pos.timer_expires = expires;
+    }
+
+    /// Starts pacing this end: its jiffies timer or the cable's ALSA timer. Called under the
+    /// cable lock. C: `cable->ops->start()`.
+    fn start(&self, state: &mut CableState, timer: &JiffiesTimer<Self>, card: &Card) -> Result {
+        if self.cable.uses_snd_timer {
+            crate::snd_timer::start(state, card)
+        } else {
+            self.timer_start(state, timer);
+            Ok(())
+        }
+    }
+
+    /// Stops pacing this end. Called under the cable lock. C: `cable->ops->stop()`.
+    fn stop(&self, state: &mut CableState, timer: &JiffiesTimer<Self>, card: &Card) -> Result {
+        if self.cable.uses_snd_timer {
+            crate::snd_timer::stop(state, card)
+        } else {
+            self.timer_stop(state, timer);
+            Ok(())
+        }
     }
 
     /// Stops the timer. Called under the cable lock. C: `loopback_jiffies_timer_stop()`.
@@ -198,6 +220,11 @@ fn params_change(state: &mut CableState, substream: &Substream) {
     state.hw.rate_max = runtime.rate();
     state.hw.channels_min = runtime.channels();
     state.hw.channels_max = runtime.channels();
+    if state.snd_timer.is_some() {
+        let period_bytes = runtime.frames_to_bytes(runtime.period_size());
+        state.hw.period_bytes_min = period_bytes;
+        state.hw.period_bytes_max = period_bytes;
+    }
 }
 
 /// Removes `substream`'s end from its cable and frees the cable with the last end.
@@ -217,9 +244,13 @@ fn free_cable(table: &mut crate::loopback::CableTable, substream: &Substream) {
     // The handle is dropped outside the cable lock; the PCM layer's close then waits for any
     // clone still in flight (C: `wait_event(cable->stop_wait, !stop_count)`).
     let (_end, other_alive) = end;
-    if !other_alive {
-        *slot = None;
+    if other_alive {
+        return;
     }
+    if cable.uses_snd_timer {
+        crate::snd_timer::close_cable(cable);
+    }
+    *slot = None;
 }
 
 /// The PCM callbacks. C: `loopback_pcm_ops`.
@@ -243,12 +274,18 @@ impl Ops for LoopbackOps {
         let cable = match &table.cables[number][dev] {
             Some(cable) => cable.clone(),
             None => {
-                let cable = Arc::pin_init(Cable::new(), GFP_KERNEL)?;
+                let uses_snd_timer = !table.timer_source.is_empty();
+                let cable = Arc::pin_init(Cable::new(uses_snd_timer), GFP_KERNEL)?;
                 table.cables[number][dev] = Some(cable.clone());
                 cable
             }
         };
-        let opened = open_end(chip, substream, handle, setup, cable);
+        let opened = if cable.uses_snd_timer {
+            crate::snd_timer::open(&table.timer_source, substream, &cable)
+        } else {
+            Ok(())
+        }
+        .and_then(|()| open_end(chip, substream, handle, setup, cable));
         if opened.is_err() {
             free_cable(&mut table, substream);
         }
@@ -318,7 +355,8 @@ impl Ops for LoopbackOps {
         let ctx = open.ctx();
         let me = bit(ctx.dir);
         let timer = &open.timer;
-        match cmd {
+        let card = substream.card();
+        let result = match cmd {
             Trigger::Start => {
                 check_format(ctx, substream)?;
                 let mut state = ctx.cable.state.lock();
@@ -329,18 +367,18 @@ impl Ops for LoopbackOps {
                 }
                 state.running |= me;
                 state.pause &= !me;
-                ctx.timer_start(&mut state, timer);
+                ctx.start(&mut state, timer, card)
             }
             Trigger::Stop => {
                 let mut state = ctx.cable.state.lock();
                 state.running &= !me;
                 state.pause &= !me;
-                ctx.timer_stop(&mut state, timer);
+                ctx.stop(&mut state, timer, card)
             }
             Trigger::PausePush | Trigger::Suspend => {
                 let mut state = ctx.cable.state.lock();
                 state.pause |= me;
-                ctx.timer_stop(&mut state, timer);
+                ctx.stop(&mut state, timer, card)
             }
             Trigger::PauseRelease | Trigger::Resume => {
                 let mut state = ctx.cable.state.lock();
@@ -348,13 +386,13 @@ impl Ops for LoopbackOps {
                     end.pos.last_jiffies = jiffies();
                 }
                 state.pause &= !me;
-                ctx.timer_start(&mut state, timer);
+                ctx.start(&mut state, timer, card)
             }
-        }
+        };
         if ctx.dir == Direction::Playback {
             active_notify(ctx, substream);
         }
-        Ok(())
+        result
     }
 
     /// C: `loopback_pointer()`.
@@ -362,7 +400,9 @@ impl Ops for LoopbackOps {
         let ctx = open.ctx();
         let pos = {
             let mut state = ctx.cable.state.lock();
-            state.jiffies_pos_update();
+            if !ctx.cable.uses_snd_timer {
+                state.jiffies_pos_update();
+            }
             state.streams[ctx.dir.index()]
                 .as_ref()
                 .map_or(0, |end| end.pos.buf_pos)
@@ -399,6 +439,10 @@ fn open_end(
     setup.add_rule::<RuleFormat>()?;
     setup.add_rule::<RuleRate>()?;
     setup.add_rule::<RuleChannels>()?;
+    // With an ALSA timer both ends must have the same period.
+    if cable.state.lock().snd_timer.is_some() {
+        setup.add_rule::<RulePeriodBytes>()?;
+    }
     let mut state = cable.state.lock();
     setup.set_hw(if notify { &LOOPBACK_HW } else { &state.hw });
     state.streams[substream.direction().index()] = Some(CableEnd {
@@ -448,5 +492,22 @@ impl HwRule for RuleChannels {
     fn apply(open: &LoopbackStream, params: &mut HwParams) -> Result<bool> {
         let hw = cable_hw(open);
         params.refine_range(Self::VAR, hw.channels_min, hw.channels_max)
+    }
+}
+
+/// C: `rule_period_bytes()`.
+pub struct RulePeriodBytes;
+
+impl HwRule for RulePeriodBytes {
+    type Open = LoopbackStream;
+    const VAR: HwParam = HwParam::PeriodBytes;
+
+    fn apply(open: &LoopbackStream, params: &mut HwParams) -> Result<bool> {
+        let hw = cable_hw(open);
+        params.refine_range(
+            Self::VAR,
+            hw.period_bytes_min as u32,
+            hw.period_bytes_max as u32,
+        )
     }
 }

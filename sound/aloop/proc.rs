@@ -9,6 +9,8 @@ use core::fmt::Write;
 use kernel::{prelude::*, str::CStr};
 use snd::info::{InfoBuffer, InfoInput, TextEntry};
 use snd::jiffies_timer::jiffies;
+use snd::pcm::Direction;
+use snd::timer::TimerId;
 
 /// What one cable looks like at one moment, copied out under its lock.
 struct CableSnapshot {
@@ -16,23 +18,28 @@ struct CableSnapshot {
     running: u32,
     pause: u32,
     streams: [Option<StreamPos>; 2],
+    /// For a cable paced by an ALSA timer: which one, and who opened it.
+    snd_timer: Option<(TimerId, Direction)>,
 }
 
-impl From<&CableState> for CableSnapshot {
-    fn from(state: &CableState) -> Self {
+impl CableSnapshot {
+    fn new(state: &CableState, uses_snd_timer: bool) -> Self {
         Self {
             valid: state.valid,
             running: state.running,
             pause: state.pause,
             streams: [0, 1].map(|i| state.streams[i].as_ref().map(|end| end.pos)),
+            snd_timer: uses_snd_timer.then_some((state.snd_timer_id, state.snd_timer_stream)),
         }
     }
 }
 
-/// C: `print_dpcm_info()` with `loopback_jiffies_timer_dpcm_info()`.
+/// C: `print_dpcm_info()` with `loopback_jiffies_timer_dpcm_info()` or
+/// `loopback_snd_timer_dpcm_info()`.
 fn print_dpcm_info(
     buffer: &mut InfoBuffer,
     pos: Option<&StreamPos>,
+    snd_timer: Option<&(TimerId, Direction)>,
     id: &str,
 ) -> core::fmt::Result {
     writeln!(buffer, "  {id}")?;
@@ -46,6 +53,14 @@ fn print_dpcm_info(
     writeln!(buffer, "    bytes_per_sec:\t{}", p.pcm_bps)?;
     writeln!(buffer, "    sample_align:\t{}", p.pcm_salign)?;
     writeln!(buffer, "    rate_shift:\t\t{}", p.pcm_rate_shift)?;
+    if let Some((tid, dir)) = snd_timer {
+        writeln!(
+            buffer,
+            "    sound timer:\thw:{},{},{}",
+            tid.card, tid.device, tid.subdevice
+        )?;
+        return writeln!(buffer, "    timer open:\t\t{}", dir.name());
+    }
     writeln!(
         buffer,
         "    update_pending:\t{}",
@@ -76,8 +91,18 @@ fn print_substream_info(
     writeln!(buffer, "  valid: {}", c.valid)?;
     writeln!(buffer, "  running: {}", c.running)?;
     writeln!(buffer, "  pause: {}", c.pause)?;
-    print_dpcm_info(buffer, c.streams[0].as_ref(), "Playback")?;
-    print_dpcm_info(buffer, c.streams[1].as_ref(), "Capture")
+    print_dpcm_info(
+        buffer,
+        c.streams[0].as_ref(),
+        c.snd_timer.as_ref(),
+        "Playback",
+    )?;
+    print_dpcm_info(
+        buffer,
+        c.streams[1].as_ref(),
+        c.snd_timer.as_ref(),
+        "Capture",
+    )
 }
 
 /// cable#0 and cable#1. C: `print_cable_info()`.
@@ -96,7 +121,7 @@ impl TextEntry for CableInfo {
         for sub in 0..MAX_PCM_SUBSTREAMS {
             let snapshot = table.cables[sub][num]
                 .as_ref()
-                .map(|cable| CableSnapshot::from(&*cable.state.lock()));
+                .map(|cable| CableSnapshot::new(&cable.state.lock(), cable.uses_snd_timer));
             // A full buffer is retried by the seq_file with a bigger one.
             if print_substream_info(buffer, snapshot.as_ref(), sub, num).is_err() {
                 return;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modules: snd-aloop
+# modules: snd-aloop snd-aloop-rs
 # Module parameters and bad input: the parameters in /sys/module (names, modes, values,
 # including the "(null)" of unset strings); pcm_substreams=0 and 9 clamped to 1 and 8 (and
 # written back to the parameter); enable=0 refused with ENODEV and "No loopback enabled";

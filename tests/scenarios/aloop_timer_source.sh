@@ -1,5 +1,5 @@
 #!/bin/sh
-# modules: snd-aloop
+# modules: snd-aloop snd-aloop-rs
 # Sound timers as the loopback's clock. A snd-dummy playback (period 1024 at 48 kHz) ticks
 # for timer_source=hw:Dummy,0,0 given as a parameter: cable#0 shows "sound timer" and
 # "timer open" lines, the cable holds the other end to the same period bytes, a 1 s pattern
