@@ -1,25 +1,30 @@
 #!/bin/sh
-# The `make run` demo: loads the sound modules and shows them working.
-# snd-aloop here is the C BASELINE (sound/drivers/aloop.c); the Rust
-# snd-aloop-rs replaces it in this demo once it exists. The sequencer part
-# runs the Rust snd-seq-oss-rs and snd-seq-midi-rs.
+# The `make run` demo: loads the Rust sound modules and shows them working:
+# snd-aloop-rs (the loopback card), snd-seq-oss-rs and snd-seq-midi-rs.
 . /snd-rs/scenarios/_lib.sh _demo
 
 banner() { echo; echo "==== $* ===="; }
 
-banner "C baseline: snd-aloop (sound/drivers/aloop.c), Linux $(uname -r)"
-load snd-aloop pcm_substreams=2
+banner "Rust: snd-aloop-rs (sound/drivers/aloop.c in Rust), Linux $(uname -r)"
+load snd-aloop-rs pcm_substreams=2
 cat /proc/asound/cards
 aplay -l | grep -i loopback
-banner "controls of the Loopback card (first 12)"
-amixer -c Loopback controls | head -n 12
-banner "proc: /proc/asound/Loopback/cable#0"
-cat /proc/asound/Loopback/cable#0 2>/dev/null | head -n 20
-banner "a known pattern through hw:Loopback,0,0 -> hw:Loopback,1,0"
-run loopback-pattern hw:Loopback,0,0 hw:Loopback,1,0 48000 2 2
-banner "alsabat: 997 Hz sine through the loopback"
-run alsabat -P hw:Loopback,0,0 -C hw:Loopback,1,0 -n 1s
-run modprobe -r snd-aloop
+grep . /sys/module/snd_aloop_rs/parameters/*
+banner "a 440 Hz tone played into hw:Loopback,0,0, captured on hw:Loopback,1,0 (alsabat)"
+alsabat -P hw:Loopback,0,0 -C hw:Loopback,1,0 -F 440 -n 2s >/tmp/bat.log 2>&1
+rc=$?
+grep -E "^(Amplitude|Detected peak| PASS| FAIL)" /tmp/bat.log
+[ "$rc" = 0 ] || fail "alsabat exited $rc"
+banner "a known pattern through hw:Loopback,0,0 -> hw:Loopback,1,0, bit-exact"
+loopback-pattern hw:Loopback,0,0 hw:Loopback,1,0 48000 2 3 &
+pattern=$!
+sleep 2
+banner "proc while it runs: /proc/asound/Loopback/cable#0, substream 0"
+head -n 30 "/proc/asound/Loopback/cable#0"
+banner "controls of device 1, substream 0 (what cable 0's playback set; it is running)"
+amixer -c Loopback contents | awk '/^numid=/ { show = /,device=1$/ } show'
+wait $pattern || fail "loopback-pattern failed"
+run modprobe -r snd-aloop-rs
 
 banner "Rust: snd-seq-oss-rs (the C snd-seq-oss with its read queue in Rust)"
 only_bridge snd-seq-midi-rs
@@ -44,4 +49,4 @@ printf '\220\074\144\200\074\000\260\007\100\360\176\177\011\001\367' >"/dev/snd
 sleep 1
 run aconnect -d "$virmidi_client:0" "$uart_client:0"
 run modprobe -r snd-seq-midi-rs snd-serial-u16550 snd-virmidi
-banner "demo done: C snd-aloop (Rust twin to come), Rust snd-seq-oss-rs and snd-seq-midi-rs working"
+banner "demo done: Rust snd-aloop-rs, snd-seq-oss-rs and snd-seq-midi-rs working"
