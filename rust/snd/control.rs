@@ -45,6 +45,11 @@ impl ElemId {
         self.0.device
     }
 
+    /// The control's number on its card, 0 before it is added. C: `id.numid`.
+    pub fn numid(&self) -> u32 {
+        self.0.numid
+    }
+
     /// The subdevice number. C: `id.subdevice`.
     pub fn subdevice(&self) -> u32 {
         self.0.subdevice
@@ -236,4 +241,141 @@ unsafe extern "C" fn put<C: Control>(
     let (chip, id) = unsafe { Parts::<C>::split(kctl) };
     // SAFETY: ALSA passes a valid value struct for the call.
     from_result(|| C::put(chip, &id, unsafe { &*value.cast::<ElemValue>() }).map(c_int::from))
+}
+
+/// A control of a card, looked up by identity, read and written as the control ioctls do
+/// (for in-kernel users and tests).
+///
+/// # Invariants
+///
+/// `kctl` is a control added to the card `'a` borrows; ALSA keeps it until the card is freed.
+pub struct Element<'a> {
+    kctl: core::ptr::NonNull<bindings::snd_kcontrol>,
+    _card: PhantomData<&'a crate::card::Card>,
+}
+
+/// What a control's info callback reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Info {
+    /// C: `SNDRV_CTL_ELEM_TYPE_*` (1 boolean, 2 integer, 3 enumerated).
+    pub elem_type: i32,
+    /// Values per element.
+    pub count: u32,
+    /// Integer minimum (items for enumerated).
+    pub min: i64,
+    /// Integer maximum.
+    pub max: i64,
+}
+
+impl<'a> Element<'a> {
+    /// The control `name` of `iface`, `device`, `subdevice` (index 0). C: `snd_ctl_find_id()`.
+    pub fn find(
+        card: &'a crate::card::Card,
+        iface: Iface,
+        name: &CStr,
+        device: u32,
+        subdevice: u32,
+    ) -> Option<Self> {
+        let mut id = ElemId::zero().0;
+        id.iface = iface as i32;
+        id.device = device;
+        id.subdevice = subdevice;
+        let mut w = crate::card::NameWriter::new(&mut id.name);
+        let _ = core::fmt::Write::write_str(&mut w, name.to_str().ok()?);
+        // SAFETY: the card is live; `id` is valid for the call.
+        let kctl = unsafe { bindings::snd_ctl_find_id(card.as_ptr(), &id) };
+        // INVARIANT: found on this card.
+        core::ptr::NonNull::new(kctl).map(|kctl| Self {
+            kctl,
+            _card: PhantomData,
+        })
+    }
+
+    /// Its id (with the numid `snd_ctl_add()` gave it).
+    pub fn id(&self) -> ElemId {
+        // SAFETY: live control (invariant).
+        ElemId(unsafe { (*self.kctl.as_ptr()).id })
+    }
+
+    /// Calls its info callback. C: `snd_ctl_elem_info()`.
+    pub fn info(&self) -> Result<Info> {
+        let kctl = self.kctl.as_ptr();
+        let mut info = KBox::<bindings::snd_ctl_elem_info>::new_uninit(GFP_KERNEL)?;
+        // SAFETY: zero is a valid info struct.
+        let info = unsafe {
+            info.as_mut_ptr().write_bytes(0, 1);
+            info.assume_init()
+        };
+        let raw = KBox::into_raw(info);
+        // SAFETY: live control; `raw` is a valid, exclusively ours info struct.
+        let ret = unsafe {
+            (*raw).id = (*kctl).id;
+            (*kctl).info.map_or(EINVAL.to_errno(), |f| f(kctl, raw))
+        };
+        // SAFETY: back into the box for reading and freeing.
+        let info = unsafe { KBox::from_raw(raw) };
+        kernel::error::to_result(ret)?;
+        // SAFETY: the callback filled the integer or enumerated member per `type_`.
+        let (min, max) = unsafe {
+            if info.type_ == 3 {
+                (0, i64::from(info.value.enumerated.items))
+            } else {
+                (info.value.integer.min as i64, info.value.integer.max as i64)
+            }
+        };
+        Ok(Info {
+            elem_type: info.type_,
+            count: info.count,
+            min,
+            max,
+        })
+    }
+
+    fn value(&self) -> Result<KBox<bindings::snd_ctl_elem_value>> {
+        let mut value = KBox::<bindings::snd_ctl_elem_value>::new_uninit(GFP_KERNEL)?;
+        // SAFETY: zero is a valid value struct; its id is the control's.
+        unsafe {
+            value.as_mut_ptr().write_bytes(0, 1);
+            let mut value = value.assume_init();
+            value.id = (*self.kctl.as_ptr()).id;
+            Ok(value)
+        }
+    }
+
+    /// Reads value 0 (integer, boolean or enumerated item). C: `snd_ctl_elem_read()`.
+    pub fn read(&self) -> Result<i64> {
+        let kctl = self.kctl.as_ptr();
+        let mut value = self.value()?;
+        // SAFETY: live control; `value` is valid and ours for the call.
+        let ret = unsafe {
+            (*kctl)
+                .get
+                .map_or(EPERM.to_errno(), |f| f(kctl, &mut *value))
+        };
+        kernel::error::to_result(ret)?;
+        // SAFETY: get wrote the member matching its type; both are 8-byte slot 0 here.
+        Ok(unsafe {
+            if self.info()?.elem_type == 3 {
+                i64::from(value.value.enumerated.item[0])
+            } else {
+                value.value.integer.value[0] as i64
+            }
+        })
+    }
+
+    /// Writes integer value 0; true if the control changed. A control without `put` is
+    /// read-only (`EPERM`). C: `snd_ctl_elem_write()`.
+    pub fn write(&self, v: i64) -> Result<bool> {
+        let kctl = self.kctl.as_ptr();
+        let mut value = self.value()?;
+        // SAFETY: a zeroed plain-integer union; the integer member is what put reads.
+        unsafe { value.value.integer.value[0] = v as _ };
+        // SAFETY: live control; `value` is valid for the call.
+        let ret = unsafe {
+            (*kctl)
+                .put
+                .map_or(EPERM.to_errno(), |f| f(kctl, &mut *value))
+        };
+        kernel::error::to_result(ret).map(|()| ret > 0)
+    }
 }

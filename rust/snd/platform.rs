@@ -211,6 +211,12 @@ impl DeviceRegistration {
         NonNull::new(ptr).map(|ptr| Self { ptr }).ok_or(ENOMEM)
     }
 
+    /// The device.
+    pub fn device(&self) -> &Device {
+        // SAFETY: registered while `self` lives (type invariant); `Device` is transparent.
+        unsafe { &*self.ptr.as_ptr().cast::<Device>() }
+    }
+
     /// True if a driver bound the device (its probe succeeded). C: `platform_get_drvdata()`.
     pub fn is_bound(&self) -> bool {
         // SAFETY: the device is registered (type invariant); probe ran synchronously.

@@ -100,7 +100,7 @@ pub struct Loopback {
 }
 
 impl Loopback {
-    fn new(notify: bool, timer_source: KVec<u8>) -> Result<impl PinInit<Self, Error>> {
+    pub(crate) fn new(notify: bool, timer_source: KVec<u8>) -> Result<impl PinInit<Self, Error>> {
         let setups = Arc::pin_init(
             pin_init!(Setups {
                 table <- new_irq_spinlock!(

@@ -3,9 +3,13 @@
 //! KUnit suite of the loopback's position arithmetic; runs when snd-aloop-rs loads with
 //! KUnit on. Expected values are worked out from the C formulas at HZ = 250.
 
-use crate::loopback::NO_PITCH;
+use crate::loopback::{Loopback, NO_PITCH};
 use crate::position::{StreamPos, HZ};
-use snd_kunit::{kunit_expect, kunit_expect_eq, kunit_suite, Test};
+use kernel::{c_str, prelude::*, str::CStr};
+use snd::card::OwnedCard;
+use snd::control::{Element, Iface};
+use snd::platform::DeviceRegistration;
+use snd_kunit::{kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, Test};
 
 /// 48 kHz, S16_LE, stereo, 1024-frame periods: 192000 bytes/s, 4-byte frames.
 fn stream_48k_s16_stereo() -> StreamPos {
@@ -95,6 +99,109 @@ fn ticks_to_period_rounds_up(test: &mut Test<'_>) {
     kunit_expect!(test, pos.period_update_pending);
 }
 
+/// A card of this driver's data and controls (2 substreams), on a platform device of its
+/// own, not registered with userspace. Dropped: card freed, then the device.
+struct TestCard {
+    card: OwnedCard<Loopback>,
+    _device: DeviceRegistration,
+}
+
+fn test_card() -> Result<TestCard> {
+    let device = DeviceRegistration::new(c_str!("snd_aloop_kunit"), 0)?;
+    let mut card = OwnedCard::new(
+        device.device(),
+        -1,
+        Some(c_str!("AloopKUnit")),
+        &crate::THIS_MODULE,
+        Loopback::new(false, KVec::new())?,
+    )?;
+    crate::controls::add_all(&mut card, 2)?;
+    Ok(TestCard {
+        card,
+        _device: device,
+    })
+}
+
+fn control<'a>(card: &'a TestCard, name: &CStr, device: u32, sub: u32) -> Option<Element<'a>> {
+    Element::find(card.card.card(), Iface::Pcm, name, device, sub)
+}
+
+/// The controls exist per device and substream, in C's order (numids 1..=7 for device 0,
+/// substream 0; device 1 starts after both substreams of device 0), with C's ranges and
+/// defaults.
+fn controls_on_a_real_card(test: &mut Test<'_>) {
+    let card = test_card();
+    kunit_require!(test, card.is_ok());
+    let Ok(card) = card else { return };
+    let names = [
+        c_str!("PCM Rate Shift 100000"),
+        c_str!("PCM Notify"),
+        c_str!("PCM Slave Active"),
+        c_str!("PCM Slave Format"),
+        c_str!("PCM Slave Rate"),
+        c_str!("PCM Slave Channels"),
+        c_str!("PCM Slave Access Mode"),
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let numid = control(&card, name, 0, 0).map(|c| c.id().numid());
+        kunit_expect_eq!(test, numid, Some(i as u32 + 1));
+        let numid = control(&card, name, 1, 0).map(|c| c.id().numid());
+        kunit_expect_eq!(test, numid, Some(i as u32 + 15));
+    }
+    kunit_expect!(test, control(&card, names[0], 0, 2).is_none());
+
+    let read = |name: &CStr| control(&card, name, 1, 1).map(|c| c.read());
+    kunit_expect_eq!(test, read(names[0]), Some(Ok(100000)));
+    kunit_expect_eq!(test, read(names[1]), Some(Ok(0)));
+    kunit_expect_eq!(test, read(names[2]), Some(Ok(0)));
+    kunit_expect_eq!(test, read(names[3]), Some(Ok(2)));
+    kunit_expect_eq!(test, read(names[4]), Some(Ok(48000)));
+    kunit_expect_eq!(test, read(names[5]), Some(Ok(2)));
+    kunit_expect_eq!(test, read(names[6]), Some(Ok(0)));
+
+    let info = |name: &CStr| control(&card, name, 0, 0).and_then(|c| c.info().ok());
+    let range = |name: &CStr| info(name).map(|i| (i.elem_type, i.count, i.min, i.max));
+    kunit_expect_eq!(test, range(names[0]), Some((2, 1, 80000, 120000)));
+    kunit_expect_eq!(test, range(names[1]), Some((1, 1, 0, 1)));
+    kunit_expect_eq!(test, range(names[3]), Some((2, 1, 0, 52)));
+    kunit_expect_eq!(test, range(names[4]), Some((2, 1, 0, 192000)));
+    kunit_expect_eq!(test, range(names[5]), Some((2, 1, 1, 1024)));
+    kunit_expect_eq!(test, range(names[6]), Some((3, 1, 0, 2)));
+}
+
+/// Rate Shift clamps to 80000..=120000 as an unsigned value (so -5 is 120000); puts report
+/// a change only when the value changes; Notify stores any non-zero as 1; each substream
+/// and device has its own setup; the slave controls have no put.
+fn control_writes_clamp_and_report_changes(test: &mut Test<'_>) {
+    let card = test_card();
+    kunit_require!(test, card.is_ok());
+    let Ok(card) = card else { return };
+    let shift = control(&card, c_str!("PCM Rate Shift 100000"), 0, 1);
+    kunit_require!(test, shift.is_some());
+    let Some(shift) = shift else { return };
+    kunit_expect_eq!(test, shift.write(70000), Ok(true));
+    kunit_expect_eq!(test, shift.read(), Ok(80000));
+    kunit_expect_eq!(test, shift.write(80000), Ok(false));
+    kunit_expect_eq!(test, shift.write(130000), Ok(true));
+    kunit_expect_eq!(test, shift.read(), Ok(120000));
+    kunit_expect_eq!(test, shift.write(100000), Ok(true));
+    kunit_expect_eq!(test, shift.write(-5), Ok(true));
+    kunit_expect_eq!(test, shift.read(), Ok(120000));
+    let other = control(&card, c_str!("PCM Rate Shift 100000"), 1, 1).map(|c| c.read());
+    kunit_expect_eq!(test, other, Some(Ok(100000)));
+
+    let notify = control(&card, c_str!("PCM Notify"), 1, 0);
+    kunit_require!(test, notify.is_some());
+    let Some(notify) = notify else { return };
+    kunit_expect_eq!(test, notify.write(7), Ok(true));
+    kunit_expect_eq!(test, notify.read(), Ok(1));
+    kunit_expect_eq!(test, notify.write(1), Ok(false));
+    kunit_expect_eq!(test, notify.write(0), Ok(true));
+
+    let rate = control(&card, c_str!("PCM Slave Rate"), 0, 0).map(|c| c.write(44100));
+    kunit_expect_eq!(test, rate, Some(Err(EPERM)));
+}
+
 kunit_suite!(
     snd_aloop,
     [
@@ -104,5 +211,7 @@ kunit_suite!(
         bytepos_delta_takes_off_drift,
         bytepos_finish_wraps,
         ticks_to_period_rounds_up,
+        controls_on_a_real_card,
+        control_writes_clamp_and_report_changes,
     ]
 );
