@@ -126,3 +126,23 @@ void rust_helper_snd_card_unref(struct snd_card *card)
 {
 	snd_card_unref(card);
 }
+
+/* The 64 format bits of mask parameter @var of @params. */
+u64 rust_helper_snd_pcm_hw_param_mask_bits(struct snd_pcm_hw_params *params,
+					   int var)
+{
+	const struct snd_mask *m = hw_param_mask(params, var);
+
+	return m->bits[0] | ((u64)m->bits[1] << 32);
+}
+
+/* The closed range of interval parameter @var of @params (open ends moved in). */
+void rust_helper_snd_pcm_hw_param_range(struct snd_pcm_hw_params *params,
+					int var, unsigned int *min,
+					unsigned int *max)
+{
+	const struct snd_interval *i = hw_param_interval(params, var);
+
+	*min = i->min + i->openmin;
+	*max = i->max - i->openmax;
+}

@@ -308,30 +308,50 @@ pub const fn modinfo<const N: usize>(text: &str) -> [u8; N] {
 macro_rules! module_param_int {
     ($storage:ident, $name:ident, $default:expr, $perm:expr, $desc:literal) => {
         static $storage: $crate::param::IntParam = $crate::param::IntParam::new($default);
+        $crate::__module_param_entry!(
+            $name,
+            "int",
+            $desc,
+            // SAFETY: the storage is the static above; `module` is this module's.
+            |module| unsafe {
+                $crate::param::KernelParam::int(
+                    ::kernel::c_str!(stringify!($name)),
+                    $perm,
+                    $storage.as_arg(),
+                    module,
+                )
+            }
+        );
+    };
+}
 
+/// The `__param` entry and `.modinfo` strings of one parameter: `$param` builds the
+/// `KernelParam` from this module's `struct module` pointer; `$items` are statics it refers to.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __module_param_entry {
+    ($name:ident, $type:literal, $desc:literal, |$module:ident| $param:expr $(; $($items:item)*)?) => {
         const _: () = {
             #[cfg(not(MODULE))]
-            compile_error!("module_param_int! is for loadable modules");
+            compile_error!("snd module parameters are for loadable modules");
 
             #[cfg(MODULE)]
             extern "C" {
                 static __this_module: ::kernel::types::Opaque<::kernel::bindings::module>;
             }
 
+            $($($items)*)?
+
             #[cfg(MODULE)]
             #[used]
             #[link_section = "__param"]
-            // SAFETY: the storage is the static above; `__this_module` is this module's.
-            static PARAM: $crate::param::KernelParam = unsafe {
-                $crate::param::KernelParam::int(
-                    ::kernel::c_str!(stringify!($name)),
-                    $perm,
-                    $storage.as_arg(),
-                    ::kernel::types::Opaque::raw_get(core::ptr::addr_of!(__this_module)),
-                )
+            static PARAM: $crate::param::KernelParam = {
+                let $module =
+                    ::kernel::types::Opaque::raw_get(core::ptr::addr_of!(__this_module));
+                $param
             };
 
-            const TYPE: &str = concat!("parmtype=", stringify!($name), ":int\0");
+            const TYPE: &str = concat!("parmtype=", stringify!($name), ":", $type, "\0");
             #[used]
             #[link_section = ".modinfo"]
             static PARMTYPE: [u8; TYPE.len()] = $crate::param::modinfo(TYPE);
@@ -357,36 +377,40 @@ macro_rules! module_param_array {
     ($storage:ident, $name:ident, int, $defaults:expr, $perm:expr, $desc:literal) => {
         static $storage: $crate::param::IntArrayParam<{ $defaults.len() }> =
             $crate::param::IntArrayParam::new($defaults);
-        $crate::__module_param_array_entry!($storage, $name, Int, "int", $perm, $desc);
+        $crate::__module_param_array_entry!($storage, $name, Int, "array of int", $perm, $desc);
     };
     ($storage:ident, $name:ident, bool, $defaults:expr, $perm:expr, $desc:literal) => {
         static $storage: $crate::param::BoolArrayParam<{ $defaults.len() }> =
             $crate::param::BoolArrayParam::new($defaults);
-        $crate::__module_param_array_entry!($storage, $name, Bool, "bool", $perm, $desc);
+        $crate::__module_param_array_entry!($storage, $name, Bool, "array of bool", $perm, $desc);
     };
     ($storage:ident, $name:ident, charp, $len:expr, $perm:expr, $desc:literal) => {
         static $storage: $crate::param::CharpArrayParam<{ $len }> =
             $crate::param::CharpArrayParam::new();
         const _: () = assert!($perm & 0o222 == 0, "charp array parameters are read-only");
-        $crate::__module_param_array_entry!($storage, $name, Charp, "charp", $perm, $desc);
+        $crate::__module_param_array_entry!($storage, $name, Charp, "array of charp", $perm, $desc);
     };
 }
 
-/// The `__param` entry and `.modinfo` strings of [`module_param_array!`].
+/// The `__param` entry of an array parameter: its `kparam_array`, then the common entry.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __module_param_array_entry {
     ($storage:ident, $name:ident, $elem:ident, $type:literal, $perm:expr, $desc:literal) => {
-        const _: () = {
-            #[cfg(not(MODULE))]
-            compile_error!("module_param_array! is for loadable modules");
-
-            #[cfg(MODULE)]
-            extern "C" {
-                static __this_module: ::kernel::types::Opaque<::kernel::bindings::module>;
-            }
-
-            // SAFETY: the storage is the static array above, of its own length.
+        $crate::__module_param_entry!(
+            $name,
+            $type,
+            $desc,
+            // SAFETY: `ARRAY` is static; `module` is this module's.
+            |module| unsafe {
+                $crate::param::KernelParam::array(
+                    ::kernel::c_str!(stringify!($name)),
+                    $perm,
+                    core::ptr::addr_of!(ARRAY),
+                    module,
+                )
+            };
+            // SAFETY: the storage is the static array, of its own length.
             static ARRAY: $crate::param::KernelParamArray = unsafe {
                 $crate::param::KernelParamArray::new(
                     $crate::param::ElementType::$elem,
@@ -394,29 +418,6 @@ macro_rules! __module_param_array_entry {
                     $storage.as_arg(),
                 )
             };
-
-            #[cfg(MODULE)]
-            #[used]
-            #[link_section = "__param"]
-            // SAFETY: `ARRAY` is static; `__this_module` is this module's.
-            static PARAM: $crate::param::KernelParam = unsafe {
-                $crate::param::KernelParam::array(
-                    ::kernel::c_str!(stringify!($name)),
-                    $perm,
-                    core::ptr::addr_of!(ARRAY),
-                    ::kernel::types::Opaque::raw_get(core::ptr::addr_of!(__this_module)),
-                )
-            };
-
-            const TYPE: &str = concat!("parmtype=", stringify!($name), ":array of ", $type, "\0");
-            #[used]
-            #[link_section = ".modinfo"]
-            static PARMTYPE: [u8; TYPE.len()] = $crate::param::modinfo(TYPE);
-
-            const DESC: &str = concat!("parm=", stringify!($name), ":", $desc, "\0");
-            #[used]
-            #[link_section = ".modinfo"]
-            static PARM: [u8; DESC.len()] = $crate::param::modinfo(DESC);
-        };
+        );
     };
 }

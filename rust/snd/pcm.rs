@@ -502,6 +502,34 @@ impl<O: Ops> OpenSetup<'_, O> {
 pub struct HwParams(Opaque<bindings::snd_pcm_hw_params>);
 
 impl HwParams {
+    /// A parameter space allowing every value, as a new `hw_refine` starts from (for tests
+    /// and in-kernel users of rules). C: `_snd_pcm_hw_params_any()`.
+    pub fn new_any() -> Result<KBox<Self>> {
+        let params = KBox::<bindings::snd_pcm_hw_params>::new_uninit(GFP_KERNEL)?;
+        let raw = KBox::into_raw(params).cast::<bindings::snd_pcm_hw_params>();
+        // SAFETY: `raw` is an allocation of the C struct; zeroing then `_any()` initialises
+        // every field; `HwParams` is a transparent wrapper of it.
+        unsafe {
+            raw.write_bytes(0, 1);
+            bindings::_snd_pcm_hw_params_any(raw);
+            Ok(KBox::from_raw(raw.cast::<Self>()))
+        }
+    }
+
+    /// The bits of mask parameter `var`.
+    pub fn mask(&self, var: HwParam) -> u64 {
+        // SAFETY: a valid params struct; `var` is a mask parameter.
+        unsafe { bindings::snd_pcm_hw_param_mask_bits(self.0.get(), var as c_int) }
+    }
+
+    /// The closed range `(min, max)` of interval parameter `var`.
+    pub fn range(&self, var: HwParam) -> (u32, u32) {
+        let (mut min, mut max) = (0, 0);
+        // SAFETY: a valid params struct; `var` is an interval parameter.
+        unsafe { bindings::snd_pcm_hw_param_range(self.0.get(), var as c_int, &mut min, &mut max) };
+        (min, max)
+    }
+
     /// Restricts mask parameter `var` to `bits`; true if it changed.
     /// C: `snd_mask_refine(hw_param_mask(params, var), &m)`.
     pub fn refine_mask(&mut self, var: HwParam, bits: u64) -> Result<bool> {
@@ -553,6 +581,16 @@ pub trait Ops: Sized + 'static {
 
     /// Closes it; afterwards the layer waits for every [`OpenSubstream`]. C: `.close`.
     fn close(chip: &Self::Chip, open: &Self::Open, substream: &Substream) -> Result;
+
+    /// The parameters are chosen; buffers are managed by the PCM core. C: `.hw_params`.
+    fn hw_params(
+        _chip: &Self::Chip,
+        _open: &Self::Open,
+        _substream: &Substream,
+        _params: &HwParams,
+    ) -> Result {
+        kernel::build_error(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
 
     /// C: `.hw_free`.
     fn hw_free(_chip: &Self::Chip, _open: &Self::Open, _substream: &Substream) -> Result {
@@ -625,6 +663,11 @@ impl<O: Ops> Adapter<O> {
     const OPS: bindings::snd_pcm_ops = bindings::snd_pcm_ops {
         open: Some(open::<O>),
         close: Some(close::<O>),
+        hw_params: if O::HAS_HW_PARAMS {
+            Some(hw_params::<O>)
+        } else {
+            None
+        },
         hw_free: if O::HAS_HW_FREE {
             Some(hw_free::<O>)
         } else {
@@ -737,6 +780,24 @@ unsafe extern "C" fn free_runtime<O: Ops>(runtime: *mut bindings::snd_pcm_runtim
     // SAFETY: `private_data` came from `KBox::into_raw` in `open::<O>`; close drained every
     // handle, and no callback runs any more.
     drop(unsafe { KBox::from_raw((*runtime).private_data.cast::<RuntimeData<O>>()) });
+}
+
+/// # Safety
+///
+/// Called by the PCM core for a substream of a PCM made by [`new_pcm::<O>`].
+unsafe extern "C" fn hw_params<O: Ops>(
+    substream: *mut bindings::snd_pcm_substream,
+    params: *mut bindings::snd_pcm_hw_params,
+) -> c_int {
+    // SAFETY: as the function's contract says; `params` is valid during the call.
+    match unsafe { Adapter::<O>::parts(substream) } {
+        Some((chip, open, sub)) => from_result(|| {
+            // SAFETY: the PCM core passes the chosen parameters for the call.
+            let params = unsafe { &*params.cast::<HwParams>() };
+            O::hw_params(chip, open, sub, params).map(|()| 0)
+        }),
+        None => EINVAL.to_errno(),
+    }
 }
 
 /// # Safety

@@ -99,9 +99,10 @@ pub struct Loopback {
     pub setups: Arc<Setups>,
 }
 
-impl Loopback {
-    pub(crate) fn new(notify: bool, timer_source: KVec<u8>) -> Result<impl PinInit<Self, Error>> {
-        let setups = Arc::pin_init(
+impl Setups {
+    /// Every setup at its default (C: `loopback_mixer_new()`), with `notify`.
+    pub(crate) fn new(notify: bool) -> Result<Arc<Self>> {
+        Arc::pin_init(
             pin_init!(Setups {
                 table <- new_irq_spinlock!(
                     [[Setup::new(notify); 2]; MAX_PCM_SUBSTREAMS],
@@ -109,7 +110,13 @@ impl Loopback {
                 ),
             }),
             GFP_KERNEL,
-        )?;
+        )
+    }
+}
+
+impl Loopback {
+    pub(crate) fn new(notify: bool, timer_source: KVec<u8>) -> Result<impl PinInit<Self, Error>> {
+        let setups = Setups::new(notify)?;
         let table = CableTable {
             cables: Default::default(),
             timer_source,

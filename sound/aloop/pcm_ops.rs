@@ -37,6 +37,13 @@ pub struct LoopbackStream {
 }
 
 impl LoopbackStream {
+    /// An open stream's data: its context inside its (idle) jiffies timer.
+    pub(crate) fn new(ctx: StreamCtx) -> impl PinInit<Self> {
+        pin_init!(Self {
+            timer <- new_jiffies_timer!(ctx, "LoopbackStream::timer"),
+        })
+    }
+
     fn ctx(&self) -> &StreamCtx {
         self.timer.data()
     }
@@ -427,12 +434,7 @@ fn open_end(
         setup_at: setup_index(substream),
     };
     let notify = ctx.setup().notify;
-    let stream = KBox::pin_init(
-        pin_init!(LoopbackStream {
-            timer <- new_jiffies_timer!(ctx, "LoopbackStream::timer"),
-        }),
-        GFP_KERNEL,
-    )?;
+    let stream = KBox::pin_init(LoopbackStream::new(ctx), GFP_KERNEL)?;
     // C ignores this result.
     let _ = setup.constraint_integer(HwParam::Periods);
     // Dynamic rules read the cable's current limits; the PCM core's own are cached.

@@ -3,11 +3,16 @@
 //! KUnit suite of the loopback's position arithmetic; runs when snd-aloop-rs loads with
 //! KUnit on. Expected values are worked out from the C formulas at HZ = 250.
 
-use crate::loopback::{Loopback, NO_PITCH};
+use crate::cable::{Cable, LOOPBACK_HW};
+use crate::loopback::{Loopback, Setups, NO_PITCH};
+use crate::pcm_ops::{
+    LoopbackStream, RuleChannels, RuleFormat, RulePeriodBytes, RuleRate, StreamCtx,
+};
 use crate::position::{StreamPos, HZ};
-use kernel::{c_str, prelude::*, str::CStr};
+use kernel::{c_str, prelude::*, str::CStr, sync::Arc};
 use snd::card::OwnedCard;
 use snd::control::{Element, Iface};
+use snd::pcm::{Direction, Format, HwParam, HwParams, HwRule};
 use snd::platform::DeviceRegistration;
 use snd_kunit::{kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, Test};
 
@@ -202,6 +207,75 @@ fn control_writes_clamp_and_report_changes(test: &mut Test<'_>) {
     kunit_expect_eq!(test, rate, Some(Err(EPERM)));
 }
 
+/// An open stream's data on `cable` (no substream: the rules only read the cable).
+fn stream_on(cable: &Arc<Cable>) -> Result<Pin<KBox<LoopbackStream>>> {
+    let ctx = StreamCtx {
+        cable: cable.clone(),
+        setups: Setups::new(false)?,
+        dir: Direction::Playback,
+        setup_at: (0, 1),
+    };
+    KBox::pin_init(LoopbackStream::new(ctx), GFP_KERNEL)
+}
+
+/// The rules refine a fresh parameter space to the cable's limits through ALSA's own refine
+/// functions: first the device's capabilities, then — once one end configured the cable (as
+/// params_change() leaves it) — exactly that end's format, rate, channels and period bytes;
+/// a space that excludes them is refused with EINVAL, as C's rules do.
+fn rules_follow_the_cable(test: &mut Test<'_>) {
+    let cable = Arc::pin_init(Cable::new(false), GFP_KERNEL);
+    kunit_require!(test, cable.is_ok());
+    let Ok(cable) = cable else { return };
+    let stream = stream_on(&cable);
+    kunit_require!(test, stream.is_ok());
+    let Ok(stream) = stream else { return };
+    let any = HwParams::new_any();
+    kunit_require!(test, any.is_ok());
+    let Ok(mut p) = any else { return };
+
+    kunit_expect_eq!(test, RuleFormat::apply(&stream, &mut p), Ok(true));
+    kunit_expect_eq!(test, RuleFormat::apply(&stream, &mut p), Ok(false));
+    kunit_expect_eq!(test, p.mask(HwParam::Format), LOOPBACK_HW.formats);
+    kunit_expect_eq!(test, RuleRate::apply(&stream, &mut p), Ok(true));
+    kunit_expect_eq!(test, p.range(HwParam::Rate), (8000, 768000));
+    kunit_expect_eq!(test, RuleChannels::apply(&stream, &mut p), Ok(true));
+    kunit_expect_eq!(test, p.range(HwParam::Channels), (1, 32));
+
+    {
+        let mut state = cable.state.lock();
+        state.hw.formats = Format::S32_LE.bit();
+        state.hw.rate_min = 44100;
+        state.hw.rate_max = 44100;
+        state.hw.channels_min = 1;
+        state.hw.channels_max = 1;
+        state.hw.period_bytes_min = 4096;
+        state.hw.period_bytes_max = 4096;
+    }
+    let Ok(mut p) = HwParams::new_any() else {
+        return;
+    };
+    kunit_expect_eq!(test, RuleFormat::apply(&stream, &mut p), Ok(true));
+    kunit_expect_eq!(test, p.mask(HwParam::Format), Format::S32_LE.bit());
+    kunit_expect_eq!(test, RuleRate::apply(&stream, &mut p), Ok(true));
+    kunit_expect_eq!(test, p.range(HwParam::Rate), (44100, 44100));
+    kunit_expect_eq!(test, RuleChannels::apply(&stream, &mut p), Ok(true));
+    kunit_expect_eq!(test, p.range(HwParam::Channels), (1, 1));
+    kunit_expect_eq!(test, RulePeriodBytes::apply(&stream, &mut p), Ok(true));
+    kunit_expect_eq!(test, p.range(HwParam::PeriodBytes), (4096, 4096));
+
+    let Ok(mut p) = HwParams::new_any() else {
+        return;
+    };
+    kunit_expect_eq!(test, p.refine_range(HwParam::Rate, 48000, 48000), Ok(true));
+    kunit_expect_eq!(test, RuleRate::apply(&stream, &mut p), Err(EINVAL));
+    kunit_expect_eq!(
+        test,
+        p.refine_mask(HwParam::Format, Format::S16_LE.bit()),
+        Ok(true)
+    );
+    kunit_expect_eq!(test, RuleFormat::apply(&stream, &mut p), Err(EINVAL));
+}
+
 kunit_suite!(
     snd_aloop,
     [
@@ -213,5 +287,6 @@ kunit_suite!(
         ticks_to_period_rounds_up,
         controls_on_a_real_card,
         control_writes_clamp_and_report_changes,
+        rules_follow_the_cable,
     ]
 );
