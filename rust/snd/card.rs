@@ -64,14 +64,8 @@ impl Card {
 
     /// Logs an error as the card's device. C: `dev_err(card->dev, ...)`, which `pcm_err()` is.
     pub fn err(&self, args: fmt::Arguments<'_>) {
-        // SAFETY: `%pA` prints a `fmt::Arguments`; the card's device outlives the card.
-        unsafe {
-            bindings::_dev_err(
-                (*self.as_ptr()).dev,
-                kernel::c_str!("%pA").as_char_ptr(),
-                core::ptr::from_ref(&args).cast::<kernel::ffi::c_void>(),
-            )
-        };
+        // SAFETY: the card's parent device outlives the card.
+        unsafe { crate::log::dev_print(bindings::_dev_err, (*self.as_ptr()).dev, args) };
     }
 
     /// The card id, e.g. "Loopback". C: `card->id`.

@@ -34,11 +34,6 @@ pub mod access {
 #[derive(Clone, Copy)]
 pub struct ElemId(bindings::snd_ctl_elem_id);
 
-// SAFETY: a plain value (numbers and a name array).
-unsafe impl Send for ElemId {}
-// SAFETY: as above.
-unsafe impl Sync for ElemId {}
-
 impl ElemId {
     /// The device number the control belongs to. C: `id.device`.
     pub fn device(&self) -> u32 {

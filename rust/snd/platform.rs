@@ -50,15 +50,8 @@ impl Device {
 
     /// Logs a warning prefixed with the driver and device name. C: `dev_warn()`.
     pub fn warn(&self, args: fmt::Arguments<'_>) {
-        // SAFETY: `%pA` prints a `fmt::Arguments` (the kernel crate's printk extension); the
-        // device is live.
-        unsafe {
-            bindings::_dev_warn(
-                self.as_dev_ptr(),
-                kernel::c_str!("%pA").as_char_ptr(),
-                core::ptr::from_ref(&args).cast::<kernel::ffi::c_void>(),
-            )
-        };
+        // SAFETY: the device is live while borrowed.
+        unsafe { crate::log::dev_print(bindings::_dev_warn, self.as_dev_ptr(), args) };
     }
 }
 

@@ -11,17 +11,11 @@ use snd::card::OwnedCard;
 use snd::control::{self, access, Control, ElemId, ElemInfo, ElemValue, Iface};
 use snd::pcm::{Direction, Format};
 
-/// The setup a control of `id` shows. C: `loopback->setup[id.subdevice][id.device]`.
-fn setup_of(chip: &Loopback, id: &ElemId) -> Setup {
-    chip.setups.table.lock()[id.subdevice() as usize % crate::loopback::MAX_PCM_SUBSTREAMS]
-        [id.device() as usize & 1]
-}
-
-/// Changes the setup a control of `id` shows; true if `change` changed it.
-fn update_setup(chip: &Loopback, id: &ElemId, change: impl FnOnce(&mut Setup) -> bool) -> bool {
-    let mut table = chip.setups.table.lock();
-    let sub = id.subdevice() as usize % crate::loopback::MAX_PCM_SUBSTREAMS;
-    change(&mut table[sub][id.device() as usize & 1])
+/// Runs `f` on the setup a control of `id` shows (C: `loopback->setup[id.subdevice]
+/// [id.device]`); `EINVAL` for an id outside the table, which `add_all` never makes.
+fn with_setup<R>(chip: &Loopback, id: &ElemId, f: impl FnOnce(&mut Setup) -> R) -> Result<R> {
+    let at = (id.subdevice() as usize, id.device() as usize);
+    chip.setups.with(at, f).ok_or(EINVAL)
 }
 
 /// "PCM Rate Shift 100000". C: `loopback_rate_shift_info/get/put()`.
@@ -39,18 +33,18 @@ impl Control for RateShift {
     }
 
     fn get(chip: &Loopback, id: &ElemId, value: &mut ElemValue) -> Result {
-        value.set_integer(0, setup_of(chip, id).rate_shift.into());
+        value.set_integer(0, with_setup(chip, id, |s| s.rate_shift)?.into());
         Ok(())
     }
 
     fn put(chip: &Loopback, id: &ElemId, value: &ElemValue) -> Result<bool> {
         // C: `unsigned int val = value[0]`, so a negative value wraps high and clamps to max.
         let val = (value.integer(0) as u32).clamp(80000, 120000);
-        Ok(update_setup(chip, id, |setup| {
+        with_setup(chip, id, |setup| {
             let changed = setup.rate_shift != val;
             setup.rate_shift = val;
             changed
-        }))
+        })
     }
 }
 
@@ -69,17 +63,17 @@ impl Control for Notify {
     }
 
     fn get(chip: &Loopback, id: &ElemId, value: &mut ElemValue) -> Result {
-        value.set_integer(0, setup_of(chip, id).notify.into());
+        value.set_integer(0, with_setup(chip, id, |s| s.notify)?.into());
         Ok(())
     }
 
     fn put(chip: &Loopback, id: &ElemId, value: &ElemValue) -> Result<bool> {
         let val = value.integer(0) != 0;
-        Ok(update_setup(chip, id, |setup| {
+        with_setup(chip, id, |setup| {
             let changed = setup.notify != val;
             setup.notify = val;
             changed
-        }))
+        })
     }
 }
 
@@ -127,7 +121,7 @@ impl Control for SlaveFormat {
     }
 
     fn get(chip: &Loopback, id: &ElemId, value: &mut ElemValue) -> Result {
-        value.set_integer(0, setup_of(chip, id).format.0.into());
+        value.set_integer(0, with_setup(chip, id, |s| s.format.0)?.into());
         Ok(())
     }
 }
@@ -148,7 +142,7 @@ impl Control for SlaveRate {
     }
 
     fn get(chip: &Loopback, id: &ElemId, value: &mut ElemValue) -> Result {
-        value.set_integer(0, setup_of(chip, id).rate.into());
+        value.set_integer(0, with_setup(chip, id, |s| s.rate)?.into());
         Ok(())
     }
 }
@@ -169,7 +163,7 @@ impl Control for SlaveChannels {
     }
 
     fn get(chip: &Loopback, id: &ElemId, value: &mut ElemValue) -> Result {
-        value.set_integer(0, setup_of(chip, id).channels.into());
+        value.set_integer(0, with_setup(chip, id, |s| s.channels)?.into());
         Ok(())
     }
 }
@@ -189,7 +183,7 @@ impl Control for SlaveAccess {
     }
 
     fn get(chip: &Loopback, id: &ElemId, value: &mut ElemValue) -> Result {
-        let interleaved = setup_of(chip, id).access.is_interleaved();
+        let interleaved = with_setup(chip, id, |s| s.access.is_interleaved())?;
         value.set_enumerated(0, u32::from(!interleaved));
         Ok(())
     }
@@ -208,14 +202,16 @@ pub fn add_all(card: &mut OwnedCard<Loopback>, substreams: u32) -> Result {
             let rate = control::add::<SlaveRate>(card, dev, sub)?;
             let channels = control::add::<SlaveChannels>(card, dev, sub)?;
             let access = control::add::<SlaveAccess>(card, dev, sub)?;
-            let data = card.data();
-            let mut table = data.setups.table.lock();
-            let setup = &mut table[sub as usize][dev as usize];
-            setup.active_id = active;
-            setup.format_id = format;
-            setup.rate_id = rate;
-            setup.channels_id = channels;
-            setup.access_id = access;
+            card.data()
+                .setups
+                .with((sub as usize, dev as usize), |setup| {
+                    setup.active_id = active;
+                    setup.format_id = format;
+                    setup.rate_id = rate;
+                    setup.channels_id = channels;
+                    setup.access_id = access;
+                })
+                .ok_or(EINVAL)?;
         }
     }
     Ok(())

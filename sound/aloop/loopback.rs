@@ -100,6 +100,17 @@ pub struct Loopback {
 }
 
 impl Setups {
+    /// Runs `f` on setup `[sub][dev]` under the lock (reading only what it needs: this runs on
+    /// every timer tick); `None` for an index past the table.
+    pub fn with<R>(
+        &self,
+        (sub, dev): (usize, usize),
+        f: impl FnOnce(&mut Setup) -> R,
+    ) -> Option<R> {
+        let mut table = self.table.lock();
+        table.get_mut(sub).and_then(|row| row.get_mut(dev)).map(f)
+    }
+
     /// Every setup at its default (C: `loopback_mixer_new()`), with `notify`.
     pub(crate) fn new(notify: bool) -> Result<Arc<Self>> {
         Arc::pin_init(

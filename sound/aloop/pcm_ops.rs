@@ -50,15 +50,17 @@ impl LoopbackStream {
 }
 
 impl StreamCtx {
-    fn setup(&self) -> Setup {
-        let (sub, dev) = self.setup_at;
-        self.setups.table.lock()[sub][dev]
+    /// Reads one thing of this stream's setup. C: `get_setup(dpcm)->...`.
+    fn setup<R: Default>(&self, f: impl FnOnce(&Setup) -> R) -> R {
+        self.setups
+            .with(self.setup_at, |setup| f(setup))
+            .unwrap_or_default()
     }
 
     /// Re-arms the timer for the next period boundary. Called under the cable lock.
     /// C: `loopback_jiffies_timer_start()`.
     fn timer_start(&self, state: &mut CableState, timer: &JiffiesTimer<Self>) {
-        let rate_shift = self.setup().rate_shift;
+        let rate_shift = self.setup(|s| s.rate_shift);
         let Some(end) = state.streams[self.dir.index()].as_mut() else {
             return;
         };
@@ -189,33 +191,33 @@ fn check_format(ctx: &StreamCtx, substream: &Substream) -> Result {
 /// Copies the playback's parameters into its setup, notifying each control that changes.
 /// Part of C's `loopback_check_format()`.
 fn update_setup(ctx: &StreamCtx, play: &Substream) {
-    let (sub, dev) = setup_index(play);
     let card = play.card();
     let runtime = play.runtime();
-    let mut table = ctx.setups.table.lock();
-    let setup = &mut table[sub][dev];
-    if setup.format != runtime.format() {
-        card.notify_value(&setup.format_id);
-        setup.format = runtime.format();
-    }
-    if setup.rate != runtime.rate() {
-        card.notify_value(&setup.rate_id);
-        setup.rate = runtime.rate();
-    }
-    if setup.channels != runtime.channels() {
-        card.notify_value(&setup.channels_id);
-        setup.channels = runtime.channels();
-    }
-    if setup.access.is_interleaved() != runtime.access().is_interleaved() {
-        card.notify_value(&setup.access_id);
-        setup.access = runtime.access();
-    }
+    ctx.setups.with(setup_index(play), |setup| {
+        if setup.format != runtime.format() {
+            card.notify_value(&setup.format_id);
+            setup.format = runtime.format();
+        }
+        if setup.rate != runtime.rate() {
+            card.notify_value(&setup.rate_id);
+            setup.rate = runtime.rate();
+        }
+        if setup.channels != runtime.channels() {
+            card.notify_value(&setup.channels_id);
+            setup.channels = runtime.channels();
+        }
+        if setup.access.is_interleaved() != runtime.access().is_interleaved() {
+            card.notify_value(&setup.access_id);
+            setup.access = runtime.access();
+        }
+    });
 }
 
 /// C: `loopback_active_notify()`.
 fn active_notify(ctx: &StreamCtx, substream: &Substream) {
-    let id = ctx.setup().active_id;
-    substream.card().notify_value(&id);
+    if let Some(id) = ctx.setups.with(ctx.setup_at, |s| s.active_id) {
+        substream.card().notify_value(&id);
+    }
 }
 
 /// Narrows the cable's limits to what `substream` was configured with. Called with the cable
@@ -242,15 +244,13 @@ fn free_cable(table: &mut crate::loopback::CableTable, substream: &Substream) {
     let Some(cable) = slot.as_ref() else {
         return;
     };
-    let end = {
-        let mut state = cable.state.lock();
-        let end = state.streams[substream.direction().index()].take();
-        let other_alive = state.streams[substream.direction().other().index()].is_some();
-        (end, other_alive)
-    };
-    // The handle is dropped outside the cable lock; the PCM layer's close then waits for any
+    let mut state = cable.state.lock();
+    let end = state.streams[substream.direction().index()].take();
+    let other_alive = state.streams[substream.direction().other().index()].is_some();
+    drop(state);
+    // The end's handle goes here, outside the lock; the PCM layer's close then waits for any
     // clone still in flight (C: `wait_event(cable->stop_wait, !stop_count)`).
-    let (_end, other_alive) = end;
+    drop(end);
     if other_alive {
         return;
     }
@@ -328,7 +328,7 @@ impl Ops for LoopbackOps {
         if capture {
             runtime.fill_silence(0, runtime.buffer_size() * runtime.channels() as usize);
         }
-        let notify = ctx.setup().notify;
+        let notify = ctx.setup(|s| s.notify);
         let mut state = ctx.cable.state.lock();
         if let Some(end) = state.streams[ctx.dir.index()].as_mut() {
             let pos = &mut end.pos;
@@ -433,7 +433,7 @@ fn open_end(
         dir: substream.direction(),
         setup_at: setup_index(substream),
     };
-    let notify = ctx.setup().notify;
+    let notify = ctx.setup(|s| s.notify);
     let stream = KBox::pin_init(LoopbackStream::new(ctx), GFP_KERNEL)?;
     // C ignores this result.
     let _ = setup.constraint_integer(HwParam::Periods);
