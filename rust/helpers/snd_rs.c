@@ -79,6 +79,26 @@ bool rust_helper_in_serving_softirq(void)
 	return in_serving_softirq();
 }
 
+/*
+ * Stops a substream that belongs to another call chain (aloop's peer stop,
+ * seed 003): under that substream's own stream lock, nested because the
+ * caller may hold another stream's lock (a trigger), and only when it still
+ * runs; its owner may have stopped or dropped it since the decision was
+ * taken.  Returns true when this call stopped it.
+ */
+bool rust_helper_snd_rs_pcm_stop_if_running(struct snd_pcm_substream *substream,
+					    snd_pcm_state_t state)
+{
+	unsigned long flags;
+	bool stopped = false;
+
+	snd_pcm_stream_lock_irqsave_nested(substream, flags);
+	if (substream->runtime && snd_pcm_running(substream))
+		stopped = !snd_pcm_stop(substream, state);
+	snd_pcm_stream_unlock_irqrestore(substream, flags);
+	return stopped;
+}
+
 /* snd_pcm_hw_rule_add() is variadic: one dependency, then the -1 end mark. */
 int rust_helper_snd_pcm_hw_rule_add1(struct snd_pcm_runtime *runtime,
 				     unsigned int cond, int var,

@@ -236,11 +236,13 @@ impl<'a> NameWriter<'a> {
     }
 
     fn put(&mut self, bytes: &[u8]) {
-        let room = self.buf.len().saturating_sub(self.len + 1);
+        // Room for the bytes and the NUL; `len` stays below `buf.len()`.
+        let room = self.buf.len().saturating_sub(self.len.saturating_add(1));
         let n = bytes.len().min(room);
-        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..self.len + n), bytes.get(..n)) {
+        let end = self.len.saturating_add(n);
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..end), bytes.get(..n)) {
             dst.copy_from_slice(src);
-            self.len += n;
+            self.len = end;
         }
         if let Some(end) = self.buf.get_mut(self.len) {
             *end = 0;

@@ -7,6 +7,19 @@
 //! Locking helpers live in `snd_sync`.
 
 #![no_std]
+// No panic reachable from input (docs/panic-audit.md): arithmetic wraps or is checked as C's
+// unsigned/int arithmetic does, indexing is checked, nothing unwraps. An exception carries
+// `#[allow(..., reason = "...")]` saying why it cannot panic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 pub mod card;
 pub mod control;
@@ -32,7 +45,7 @@ pub(crate) fn until_nul(bytes: &[u8]) -> &[u8] {
 /// one that does not fit.
 pub fn kstrtoint(text: &[u8], base: u32) -> kernel::error::Result<i32> {
     use kernel::alloc::{flags::GFP_KERNEL, KVec};
-    let mut buf = KVec::with_capacity(text.len() + 1, GFP_KERNEL)?;
+    let mut buf = KVec::with_capacity(text.len().saturating_add(1), GFP_KERNEL)?;
     buf.extend_from_slice(text, GFP_KERNEL)?;
     buf.push(0, GFP_KERNEL)?;
     let mut value = 0;

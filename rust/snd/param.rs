@@ -92,6 +92,11 @@ impl<const N: usize> IntArrayParam<N> {
     }
 
     /// An array holding `defaults`.
+    #[allow(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        reason = "const fn for statics: `i < N` bounds every index, and a panic here is a build error"
+    )]
     pub const fn new(defaults: [i32; N]) -> Self {
         let mut values = [const { AtomicI32::new(0) }; N];
         let mut i = 0;
@@ -138,6 +143,11 @@ impl<const N: usize> BoolArrayParam<N> {
     }
 
     /// An array holding `defaults`.
+    #[allow(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        reason = "const fn for statics: `i < N` bounds every index, and a panic here is a build error"
+    )]
     pub const fn new(defaults: [bool; N]) -> Self {
         let mut values = [const { AtomicBool::new(false) }; N];
         let mut i = 0;
@@ -285,6 +295,11 @@ impl KernelParam {
 }
 
 /// Copies a `.modinfo` string (with its NUL) into an array of its exact length.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "const fn for statics: `i < N` bounds every index, and a panic here is a build error"
+)]
 pub const fn modinfo<const N: usize>(text: &str) -> [u8; N] {
     let bytes = text.as_bytes();
     let mut out = [0u8; N];

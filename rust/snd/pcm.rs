@@ -228,12 +228,6 @@ impl Substream {
         unsafe { bindings::snd_pcm_period_elapsed(self.raw()) };
     }
 
-    /// Stops the stream, leaving it in `state`. C: `snd_pcm_stop()`.
-    pub fn stop(&self, state: State) -> Result {
-        // SAFETY: the substream is open.
-        kernel::error::to_result(unsafe { bindings::snd_pcm_stop(self.raw(), state.0) })
-    }
-
     /// Stops the stream with an XRUN. C: `snd_pcm_stop_xrun()`.
     pub fn stop_xrun(&self) -> Result {
         // SAFETY: the substream is open.
@@ -322,22 +316,33 @@ impl Runtime {
     }
 
     /// Frames queued for playback and not yet played. C: `snd_pcm_playback_hw_avail()`.
+    ///
+    /// `appl_ptr` is whatever userspace stored in the mmap'ed control page, so every step
+    /// wraps exactly as C's `unsigned long` / `long` arithmetic does (the kernel builds with
+    /// `-fno-strict-overflow`); the result is garbage for garbage input, as in C, never a
+    /// panic.
     pub fn playback_hw_avail(&self) -> usize {
+        self.buffer_size().wrapping_sub(self.playback_avail())
+    }
+
+    /// Frames the application may write. C: `snd_pcm_playback_avail()`.
+    fn playback_avail(&self) -> usize {
         let rt = self.raw();
         // SAFETY: `status` is allocated with the runtime.
         let hw_ptr =
             unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*(*rt).status).hw_ptr)) };
         // SAFETY: as above.
         let boundary = unsafe { (*rt).boundary };
-        let buffer_size = self.buffer_size();
-        // C: snd_pcm_playback_avail(), in unsigned long arithmetic.
-        let mut avail = hw_ptr.wrapping_add(buffer_size) as isize - self.appl_ptr() as isize;
+        // C: snd_pcm_sframes_t avail = hw_ptr + buffer_size - appl_ptr;
+        let mut avail = hw_ptr
+            .wrapping_add(self.buffer_size())
+            .wrapping_sub(self.appl_ptr()) as isize;
         if avail < 0 {
-            avail += boundary as isize;
+            avail = avail.wrapping_add(boundary as isize);
         } else if avail as usize >= boundary {
-            avail -= boundary as isize;
+            avail = avail.wrapping_sub(boundary as isize);
         }
-        buffer_size.wrapping_sub(avail as usize)
+        avail as usize
     }
 
     fn dma(&self) -> (*mut u8, usize) {
@@ -425,6 +430,24 @@ impl OpenSubstream {
             users,
             _token: users.enter(),
         }
+    }
+}
+
+impl OpenSubstream {
+    /// Stops this substream, leaving it in `state`, if it still runs; returns whether this
+    /// call stopped it.
+    ///
+    /// This is the only way the layer offers to stop a stream from outside its own
+    /// callbacks (seed 003's peer stop): `snd_pcm_stop()` needs the substream's stream lock,
+    /// and its owner may have stopped, dropped or relinked it since the caller decided, so
+    /// the lock is taken here (nested: the caller may hold another stream's lock, as a
+    /// trigger does) and the state checked again under it. Must not be called with this
+    /// substream's own stream lock held (a self-deadlock; none of our callbacks hold it
+    /// for a handle they cloned). C: the peer stop of aloop's `loopback_check_format()`.
+    pub fn stop_if_running(&self, state: State) -> bool {
+        // SAFETY: the handle keeps the substream open (type invariant); the helper takes
+        // the stream lock itself.
+        unsafe { bindings::snd_rs_pcm_stop_if_running(self.substream.as_ptr(), state.0) }
     }
 }
 

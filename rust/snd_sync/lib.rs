@@ -24,6 +24,19 @@
 //! generic or inlined function shares one static among its copies while each crate has its
 //! own copy of the name, and lockdep warns when the two meet.
 
+// No panic reachable from input (docs/panic-audit.md): arithmetic wraps or is checked as C's
+// unsigned/int arithmetic does, indexing is checked, nothing unwraps. An exception carries
+// `#[allow(..., reason = "...")]` saying why it cannot panic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 #![no_std]
 
 mod in_flight;

@@ -12,6 +12,20 @@
 //! end; the stop runs on a clone taken under the cable lock, and the PCM layer's close waits
 //! for every such handle, so no stop can reach a closed or freed capture.
 
+// No panic reachable from input (docs/panic-audit.md): arithmetic wraps or is checked as C's
+// unsigned/int arithmetic does, indexing is checked, nothing unwraps. An exception carries
+// `#[allow(..., reason = "...")]` saying why it cannot panic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 extern crate snd;
 #[cfg(CONFIG_SND_RS_KUNIT_TEST)]
 extern crate snd_kunit;
@@ -114,7 +128,7 @@ impl kernel::Module for AloopModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let driver = KBox::pin_init(Registration::new(DRIVER_NAME, module), GFP_KERNEL)?;
         let mut devices: [Option<DeviceRegistration>; CARDS] = Default::default();
-        let mut cards = 0;
+        let mut cards: u32 = 0;
         for (i, slot) in devices.iter_mut().enumerate() {
             if !ENABLE.get(i) {
                 continue;
@@ -126,7 +140,7 @@ impl kernel::Module for AloopModule {
                 continue;
             }
             *slot = Some(device);
-            cards += 1;
+            cards = cards.saturating_add(1);
         }
         if cards == 0 {
             snd::log::err(kernel::c_str!("aloop: No loopback enabled"));

@@ -148,6 +148,24 @@ impl Cable {
 }
 
 impl CableState {
+    /// The end of direction `dir`. C: `cable->streams[stream]`.
+    pub fn end(&self, dir: Direction) -> Option<&CableEnd> {
+        let [play, capt] = &self.streams;
+        match dir {
+            Direction::Playback => play.as_ref(),
+            Direction::Capture => capt.as_ref(),
+        }
+    }
+
+    /// The slot of direction `dir`, to fill, change or empty. C: `cable->streams[stream]`.
+    pub fn end_slot(&mut self, dir: Direction) -> &mut Option<CableEnd> {
+        let [play, capt] = &mut self.streams;
+        match dir {
+            Direction::Playback => play,
+            Direction::Capture => capt,
+        }
+    }
+
     /// Ends running and not paused. C: `cable->running ^ cable->pause`.
     pub fn active(&self) -> u32 {
         self.running ^ self.pause
@@ -180,13 +198,17 @@ impl CableState {
         }
         if delta_play > delta_capt {
             if let Some(p) = play.as_mut() {
-                let count = p.pos.bytepos_delta((delta_play - delta_capt) as u32);
+                let count = p
+                    .pos
+                    .bytepos_delta(delta_play.wrapping_sub(delta_capt) as u32);
                 p.pos.bytepos_finish(count);
             }
             delta_play = delta_capt;
         } else if delta_play < delta_capt {
             if let Some(c) = capt.as_mut() {
-                let count = c.pos.bytepos_delta((delta_capt - delta_play) as u32);
+                let count = c
+                    .pos
+                    .bytepos_delta(delta_capt.wrapping_sub(delta_play) as u32);
                 clear_capture_buf(c, count);
                 c.pos.bytepos_finish(count);
             }
@@ -202,10 +224,10 @@ impl CableState {
         let mut count1 = p.pos.bytepos_delta(delta_play as u32);
         let count2 = c.pos.bytepos_delta(delta_capt as u32);
         if count1 < count2 {
-            c.pos.last_drift = count2 - count1;
+            c.pos.last_drift = count2.wrapping_sub(count1);
             count1 = count2;
         } else if count1 > count2 {
-            p.pos.last_drift = count1 - count2;
+            p.pos.last_drift = count1.wrapping_sub(count2);
         }
         copy_play_buf(p, c, count1);
         p.pos.bytepos_finish(count1);
@@ -221,15 +243,21 @@ pub fn clear_capture_buf(capt: &mut CableEnd, bytes: u32) {
     if pos.silent_size >= pos.pcm_buffer_size {
         return;
     }
-    let mut bytes = bytes.min(pos.pcm_buffer_size - pos.silent_size);
+    // C's unsigned int arithmetic, wrapping included.
+    let mut bytes = bytes;
+    if pos.silent_size.wrapping_add(bytes) > pos.pcm_buffer_size {
+        bytes = pos.pcm_buffer_size.wrapping_sub(pos.silent_size);
+    }
     let runtime = capt.substream.runtime();
     let mut dst_off = pos.buf_pos;
     loop {
         let size = bytes.min(pos.pcm_buffer_size.saturating_sub(dst_off));
-        let samples = runtime.bytes_to_frames(size as usize) * runtime.channels() as usize;
+        let samples = runtime
+            .bytes_to_frames(size as usize)
+            .wrapping_mul(runtime.channels() as usize);
         runtime.fill_silence(dst_off as usize, samples);
-        pos.silent_size += size;
-        bytes -= size;
+        pos.silent_size = pos.silent_size.wrapping_add(size);
+        bytes = bytes.wrapping_sub(size);
         if bytes == 0 || size == 0 {
             break;
         }
@@ -242,15 +270,23 @@ pub fn clear_capture_buf(capt: &mut CableEnd, bytes: u32) {
 fn copy_play_buf_part_n(play: &CableEnd, capt: &CableEnd, size: u32, src_off: u32, dst_off: u32) {
     let capt_rt = capt.substream.runtime();
     let play_rt = play.substream.runtime();
-    let channels = capt_rt.channels().max(1);
-    let size_p_ch = size / channels;
-    let src_off_ch = src_off / channels;
-    let dst_off_ch = dst_off / channels;
+    let channels = capt_rt.channels();
+    // C divides by `runtime->channels`, never 0 for a configured stream.
+    let per_channel = |x: u32| x.checked_div(channels).unwrap_or(0);
+    let size_p_ch = per_channel(size);
+    let src_off_ch = per_channel(src_off);
+    let dst_off_ch = per_channel(dst_off);
     for i in 0..channels {
         capt_rt.copy_from(
-            (capt.pos.channel_buf_n * i + dst_off_ch) as usize,
+            capt.pos
+                .channel_buf_n
+                .wrapping_mul(i)
+                .wrapping_add(dst_off_ch) as usize,
             play_rt,
-            (play.pos.channel_buf_n * i + src_off_ch) as usize,
+            play.pos
+                .channel_buf_n
+                .wrapping_mul(i)
+                .wrapping_add(src_off_ch) as usize,
             size_p_ch as usize,
         );
     }
@@ -274,14 +310,15 @@ pub fn copy_play_buf(play: &CableEnd, capt: &mut CableEnd, bytes: u32) {
         let buffer_size = runtime.buffer_size();
         let appl_ptr = runtime.appl_ptr();
         let mut appl_ptr1 = appl_ptr;
-        appl_ptr1 -= appl_ptr1.checked_rem(buffer_size).unwrap_or(0);
-        appl_ptr1 = appl_ptr1.wrapping_add(play.pos.buf_pos as usize / salign);
+        appl_ptr1 = appl_ptr1.wrapping_sub(appl_ptr1.checked_rem(buffer_size).unwrap_or(0));
+        appl_ptr1 =
+            appl_ptr1.wrapping_add((play.pos.buf_pos as usize).checked_div(salign).unwrap_or(0));
         if appl_ptr < appl_ptr1 {
             appl_ptr1 = appl_ptr1.wrapping_sub(buffer_size);
         }
         let diff = appl_ptr.wrapping_sub(appl_ptr1).wrapping_mul(salign);
         if diff < bytes as usize {
-            clear_bytes = bytes - diff as u32;
+            clear_bytes = bytes.wrapping_sub(diff as u32);
             bytes = diff as u32;
         }
     }
@@ -302,7 +339,7 @@ pub fn copy_play_buf(play: &CableEnd, capt: &mut CableEnd, bytes: u32) {
             copy_play_buf_part_n(play, capt, size, src_off, dst_off);
         }
         capt.pos.silent_size = 0;
-        bytes -= size;
+        bytes = bytes.wrapping_sub(size);
         if bytes == 0 || size == 0 {
             break;
         }

@@ -95,8 +95,8 @@ impl Control for SlaveActive {
     fn get(chip: &Loopback, id: &ElemId, value: &mut ElemValue) -> Result {
         let table = chip.cables.lock();
         let sub = id.subdevice() as usize % crate::loopback::MAX_PCM_SUBSTREAMS;
-        let val = table.cables[sub][(id.device() as usize & 1) ^ 1]
-            .as_ref()
+        let val = table
+            .cable(sub, (id.device() as usize & 1) ^ 1)
             .is_some_and(|cable| {
                 cable.state.lock().active() & crate::cable::bit(Direction::Playback) != 0
             });

@@ -87,6 +87,20 @@ pub struct CableTable {
     pub timer_source: KVec<u8>,
 }
 
+impl CableTable {
+    /// The cable of subdevice `number` fed by device `dev`'s playback, if open.
+    /// C: `loopback->cables[number][dev]`.
+    pub fn cable(&self, number: usize, dev: usize) -> Option<&Arc<Cable>> {
+        self.cables.get(number)?.get(dev)?.as_ref()
+    }
+
+    /// The slot of that cable, to fill or empty; `None` for a subdevice or device the card
+    /// does not have.
+    pub fn slot(&mut self, number: usize, dev: usize) -> Option<&mut Option<Arc<Cable>>> {
+        self.cables.get_mut(number)?.get_mut(dev)
+    }
+}
+
 /// The card's driver data.
 ///
 /// C: `struct loopback`.
@@ -181,7 +195,11 @@ impl platform::Driver for LoopbackDriver {
         let _ = snd::info::add_text::<proc::CableInfo>(&card, c_str!("cable#1"));
         let _ = snd::info::add_text::<proc::TimerSourceInfo>(&card, c_str!("timer_source"));
         let loopback = c_str!("Loopback");
-        card.set_names(loopback, loopback, format_args!("Loopback {}", dev + 1));
+        card.set_names(
+            loopback,
+            loopback,
+            format_args!("Loopback {}", dev.wrapping_add(1)),
+        );
         card.register()?;
         KBox::pin(card, GFP_KERNEL).map_err(Into::into)
     }

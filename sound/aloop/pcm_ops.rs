@@ -61,7 +61,7 @@ impl StreamCtx {
     /// C: `loopback_jiffies_timer_start()`.
     fn timer_start(&self, state: &mut CableState, timer: &JiffiesTimer<Self>) {
         let rate_shift = self.setup(|s| s.rate_shift);
-        let Some(end) = state.streams[self.dir.index()].as_mut() else {
+        let Some(end) = state.end_slot(self.dir).as_mut() else {
             return;
         };
         let tick = end.pos.ticks_to_period(rate_shift);
@@ -94,7 +94,7 @@ impl StreamCtx {
     /// Stops the timer. Called under the cable lock. C: `loopback_jiffies_timer_stop()`.
     fn timer_stop(&self, state: &mut CableState, timer: &JiffiesTimer<Self>) {
         timer.cancel();
-        if let Some(end) = state.streams[self.dir.index()].as_mut() {
+        if let Some(end) = state.end_slot(self.dir).as_mut() {
             end.pos.timer_expires = 0;
         }
     }
@@ -109,7 +109,8 @@ impl TimerCallback for StreamCtx {
                 None
             } else {
                 self.timer_start(&mut state, timer);
-                state.streams[self.dir.index()]
+                state
+                    .end_slot(self.dir)
                     .as_mut()
                     .filter(|end| end.pos.period_update_pending)
                     .map(|end| {
@@ -183,7 +184,9 @@ fn check_format(ctx: &StreamCtx, substream: &Substream) -> Result {
         update_setup(ctx, &play.substream);
     }
     if let Some(capture) = stop_capture {
-        let _ = capture.stop(State::DRAINING);
+        // Under the capture's own stream lock, and only if it still runs: its owner may have
+        // dropped it since the check above (the lock half of seed 003).
+        capture.stop_if_running(State::DRAINING);
     }
     Ok(())
 }
@@ -240,13 +243,15 @@ fn params_change(state: &mut CableState, substream: &Substream) {
 /// Called with `loopback->cable_lock` held. C: `free_cable()`.
 fn free_cable(table: &mut crate::loopback::CableTable, substream: &Substream) {
     let dev = cable_index(substream);
-    let slot = &mut table.cables[substream.number()][dev];
+    let Some(slot) = table.slot(substream.number(), dev) else {
+        return;
+    };
     let Some(cable) = slot.as_ref() else {
         return;
     };
     let mut state = cable.state.lock();
-    let end = state.streams[substream.direction().index()].take();
-    let other_alive = state.streams[substream.direction().other().index()].is_some();
+    let end = state.end_slot(substream.direction()).take();
+    let other_alive = state.end(substream.direction().other()).is_some();
     drop(state);
     // The end's handle goes here, outside the lock; the PCM layer's close then waits for any
     // clone still in flight (C: `wait_event(cable->stop_wait, !stop_count)`).
@@ -278,12 +283,14 @@ impl Ops for LoopbackOps {
         let dev = cable_index(substream);
         let number = substream.number();
         let mut table = chip.cables.lock();
-        let cable = match &table.cables[number][dev] {
+        let uses_snd_timer = !table.timer_source.is_empty();
+        // The PCM core numbers substreams below the count the card made (at most 8).
+        let slot = table.slot(number, dev).ok_or(ENODEV)?;
+        let cable = match slot {
             Some(cable) => cable.clone(),
             None => {
-                let uses_snd_timer = !table.timer_source.is_empty();
                 let cable = Arc::pin_init(Cable::new(uses_snd_timer), GFP_KERNEL)?;
-                table.cables[number][dev] = Some(cable.clone());
+                *slot = Some(cable.clone());
                 cable
             }
         };
@@ -318,23 +325,32 @@ impl Ops for LoopbackOps {
         open.timer.cancel_sync();
         let runtime = substream.runtime();
         let width = runtime.format().physical_width().map_err(|_| EINVAL)?;
-        let salign = width * runtime.channels() / 8;
-        let bps = salign.checked_mul(runtime.rate()).ok_or(EINVAL)?;
-        if bps == 0 || salign == 0 || bps > i32::MAX as u32 {
+        // C: `int salign, bps`, each an unsigned product stored in an int, then
+        // `if (bps <= 0 || salign <= 0) return -EINVAL`.
+        let salign = (width.wrapping_mul(runtime.channels()) / 8) as i32;
+        let bps = (salign as u32).wrapping_mul(runtime.rate()) as i32;
+        if bps <= 0 || salign <= 0 {
             return Err(EINVAL);
         }
+        let (salign, bps) = (salign as u32, bps as u32);
         let buffer_bytes = runtime.frames_to_bytes(runtime.buffer_size()) as u32;
         let capture = substream.direction() == Direction::Capture;
         if capture {
-            runtime.fill_silence(0, runtime.buffer_size() * runtime.channels() as usize);
+            runtime.fill_silence(
+                0,
+                runtime
+                    .buffer_size()
+                    .wrapping_mul(runtime.channels() as usize),
+            );
         }
         let notify = ctx.setup(|s| s.notify);
         let mut state = ctx.cable.state.lock();
-        if let Some(end) = state.streams[ctx.dir.index()].as_mut() {
+        if let Some(end) = state.end_slot(ctx.dir).as_mut() {
             let pos = &mut end.pos;
             pos.buf_pos = 0;
             pos.pcm_buffer_size = buffer_bytes;
-            pos.channel_buf_n = buffer_bytes / runtime.channels().max(1);
+            // C: pcm_buffer_size / runtime->channels (hw_params makes channels at least 1).
+            pos.channel_buf_n = buffer_bytes.checked_div(runtime.channels()).unwrap_or(0);
             if capture {
                 pos.silent_size = buffer_bytes;
             }
@@ -367,7 +383,7 @@ impl Ops for LoopbackOps {
             Trigger::Start => {
                 check_format(ctx, substream)?;
                 let mut state = ctx.cable.state.lock();
-                if let Some(end) = state.streams[ctx.dir.index()].as_mut() {
+                if let Some(end) = state.end_slot(ctx.dir).as_mut() {
                     end.pos.last_jiffies = jiffies();
                     end.pos.pcm_rate_shift = 0;
                     end.pos.last_drift = 0;
@@ -389,7 +405,7 @@ impl Ops for LoopbackOps {
             }
             Trigger::PauseRelease | Trigger::Resume => {
                 let mut state = ctx.cable.state.lock();
-                if let Some(end) = state.streams[ctx.dir.index()].as_mut() {
+                if let Some(end) = state.end_slot(ctx.dir).as_mut() {
                     end.pos.last_jiffies = jiffies();
                 }
                 state.pause &= !me;
@@ -410,7 +426,8 @@ impl Ops for LoopbackOps {
             if !ctx.cable.uses_snd_timer {
                 state.jiffies_pos_update();
             }
-            state.streams[ctx.dir.index()]
+            state
+                .end_slot(ctx.dir)
                 .as_ref()
                 .map_or(0, |end| end.pos.buf_pos)
         };
@@ -447,7 +464,7 @@ fn open_end(
     }
     let mut state = cable.state.lock();
     setup.set_hw(if notify { &LOOPBACK_HW } else { &state.hw });
-    state.streams[substream.direction().index()] = Some(CableEnd {
+    *state.end_slot(substream.direction()) = Some(CableEnd {
         substream: handle,
         pos: StreamPos::default(),
     });

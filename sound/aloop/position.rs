@@ -10,6 +10,9 @@ use crate::loopback::NO_PITCH;
 /// C: `HZ`. (`bindings::HZ` is the uapi's 100, not the kernel's tick rate.)
 pub const HZ: u32 = kernel::bindings::CONFIG_HZ;
 
+/// C: `NO_PITCH`, as the divisor of `frac_pos()`'s 64-bit arithmetic.
+const NO_PITCH_U64: u64 = NO_PITCH as u64;
+
 /// A stream's position state, kept in its cable under the cable lock.
 ///
 /// C: the position and timer fields of `struct loopback_pcm`.
@@ -51,12 +54,16 @@ impl StreamPos {
         let x = if self.pcm_rate_shift == NO_PITCH {
             x / HZ
         } else {
-            let den = u64::from(HZ) * u64::from(self.pcm_rate_shift);
-            (u64::from(NO_PITCH) * u64::from(x))
+            // C: div_u64(NO_PITCH * (u64)x, HZ * (u64)pcm_rate_shift); the Rate Shift
+            // control keeps the shift above 0, a division by 0 would give 0 here.
+            let den = u64::from(HZ).wrapping_mul(u64::from(self.pcm_rate_shift));
+            u64::from(NO_PITCH)
+                .wrapping_mul(u64::from(x))
                 .checked_div(den)
                 .unwrap_or(0) as u32
         };
-        x - x.checked_rem(self.pcm_salign).unwrap_or(0)
+        // C: x - (x % pcm_salign); pcm_salign is set by prepare, before any position.
+        x.wrapping_sub(x.checked_rem(self.pcm_salign).unwrap_or(0))
     }
 
     /// Bytes × HZ for `x` bytes, pitch applied. C: `frac_pos()`.
@@ -67,7 +74,7 @@ impl StreamPos {
             (u64::from(self.pcm_rate_shift)
                 .wrapping_mul(u64::from(x))
                 .wrapping_mul(u64::from(HZ))
-                / u64::from(NO_PITCH)) as u32
+                / NO_PITCH_U64) as u32
         }
     }
 
@@ -80,7 +87,7 @@ impl StreamPos {
             .wrapping_add(jiffies_delta.wrapping_mul(self.pcm_bps));
         let mut delta = self.byte_pos(self.irq_pos).wrapping_sub(last_pos);
         if delta >= self.last_drift {
-            delta -= self.last_drift;
+            delta = delta.wrapping_sub(self.last_drift);
         }
         self.last_drift = 0;
         if self.irq_pos >= self.period_size_frac {
@@ -110,7 +117,7 @@ impl StreamPos {
             self.irq_pos = self.irq_pos.checked_rem(self.period_size_frac).unwrap_or(0);
             self.period_update_pending = true;
         }
-        let tick = (self.period_size_frac - self.irq_pos) as usize;
+        let tick = self.period_size_frac.wrapping_sub(self.irq_pos) as usize;
         // C: DIV_ROUND_UP(tick, dpcm->pcm_bps).
         match self.pcm_bps {
             0 => 1,

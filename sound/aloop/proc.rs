@@ -28,7 +28,8 @@ impl CableSnapshot {
             valid: state.valid,
             running: state.running,
             pause: state.pause,
-            streams: [0, 1].map(|i| state.streams[i].as_ref().map(|end| end.pos)),
+            streams: [Direction::Playback, Direction::Capture]
+                .map(|dir| state.end(dir).map(|end| end.pos)),
             snd_timer: uses_snd_timer.then_some((state.snd_timer_id, state.snd_timer_stream)),
         }
     }
@@ -119,8 +120,8 @@ impl TextEntry for CableInfo {
         };
         let table = chip.cables.lock();
         for sub in 0..MAX_PCM_SUBSTREAMS {
-            let snapshot = table.cables[sub][num]
-                .as_ref()
+            let snapshot = table
+                .cable(sub, num)
                 .map(|cable| CableSnapshot::new(&cable.state.lock(), cable.uses_snd_timer));
             // A full buffer is retried by the seq_file with a bigger one.
             if print_substream_info(buffer, snapshot.as_ref(), sub, num).is_err() {
@@ -162,7 +163,7 @@ impl TextEntry for TimerSourceInfo {
         let end = text
             .iter()
             .rposition(|&b| !is_space(b))
-            .map_or(start, |e| e + 1);
+            .map_or(start, |e| e.saturating_add(1));
         let value = text.get(start..end.max(start)).unwrap_or(&[]);
         let mut source = KVec::new();
         // C: a failed kstrdup() leaves the source unset as well.

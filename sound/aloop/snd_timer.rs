@@ -33,7 +33,7 @@ fn split_at_any<'a>(text: &'a [u8], seps: &[u8]) -> (&'a [u8], Option<&'a [u8]>)
     match text.iter().position(|b| seps.contains(b)) {
         Some(i) => (
             text.get(..i).unwrap_or(&[]),
-            Some(text.get(i + 1..).unwrap_or(&[])),
+            Some(text.get(i.saturating_add(1)..).unwrap_or(&[])),
         ),
         None => (text, None),
     }
@@ -172,9 +172,10 @@ fn check_resolution(runtime: &Runtime, resolution: u64, id: &TimerId, card: &Car
     if resolution == u64::from(runtime.timer_resolution()) {
         return Ok(());
     }
-    let period_size_usec = resolution / 1000 * u64::from(runtime.rate());
+    // C's unsigned long arithmetic: the resolution is whatever the timer source reports.
+    let period_size_usec = (resolution / 1000).wrapping_mul(u64::from(runtime.rate()));
     // Round to the nearest sample.
-    let period_size = (period_size_usec + 500 * 1000) / (1000 * 1000);
+    let period_size = period_size_usec.wrapping_add(500 * 1000) / (1000 * 1000);
     card.err(format_args!(
         "Period size ({} frames) of loopback device is not corresponding to timer resolution ({} nsec = {} frames) of card timer {},{},{}. Use period size of {} frames for loopback device.",
         runtime.period_size(),
@@ -201,19 +202,19 @@ fn period_elapsed(cable: &Cable, event: i32, resolution: u64) {
             return;
         }
         if event == event::MSTOP {
-            let draining = state.streams[0]
-                .as_ref()
+            let draining = state
+                .end(Direction::Playback)
                 .is_some_and(|p| p.substream.runtime().state() == State::DRAINING);
             if !draining {
                 return;
             }
         }
-        let end = |i: usize, on: bool| {
-            on.then(|| state.streams[i].as_ref().map(|e| e.substream.clone()))
+        let end = |dir: Direction, on: bool| {
+            on.then(|| state.end(dir).map(|e| e.substream.clone()))
                 .flatten()
         };
-        let play = end(0, running & play_bit != 0);
-        let capt = end(1, running & capt_bit != 0);
+        let play = end(Direction::Playback, running & play_bit != 0);
+        let capt = end(Direction::Capture, running & capt_bit != 0);
         let Some(valid) = play.as_ref().or(capt.as_ref()) else {
             return;
         };

@@ -102,7 +102,7 @@ impl Driver for MidiSynthDriver {
         let made = make_ports(dev, &client, device, ports, output_count, input_count)
             .map_err(|_| ENOMEM)?;
         match slot {
-            Some(existing) => existing.devices += 1,
+            Some(existing) => existing.devices = existing.devices.wrapping_add(1),
             None => *slot = Some(CardClient { client, devices: 1 }),
         }
         Ok(DevicePorts {
@@ -142,7 +142,9 @@ fn make_ports(
     let mut made = KVec::with_capacity(ports as usize, GFP_KERNEL)?;
     for p in 0..ports {
         let rawmidi = dev.rawmidi().ok_or(ENODEV)?;
-        let number = u8::try_from(device * PORTS_PER_DEVICE + p).map_err(|_| EINVAL)?;
+        // C: `device * (256 / SNDRV_RAWMIDI_DEVICES) + p`, in int.
+        let number = u8::try_from(device.wrapping_mul(PORTS_PER_DEVICE).wrapping_add(p))
+            .map_err(|_| EINVAL)?;
         let stream = if p < output_count {
             Stream::Output
         } else {

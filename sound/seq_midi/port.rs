@@ -34,7 +34,7 @@ impl PortName {
         for &b in bytes {
             if let Some(slot) = self.bytes.get_mut(self.len) {
                 *slot = b;
-                self.len += 1;
+                self.len = self.len.saturating_add(1);
             }
         }
     }

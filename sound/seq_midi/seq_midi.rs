@@ -13,6 +13,20 @@
 //! event path borrows it, `unuse` unpublishes it and waits for every borrow before it drains
 //! and releases it. No path can reach a released substream.
 
+// No panic reachable from input (docs/panic-audit.md): arithmetic wraps or is checked as C's
+// unsigned/int arithmetic does, indexing is checked, nothing unwraps. An exception carries
+// `#[allow(..., reason = "...")]` saying why it cannot panic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 extern crate snd;
 #[cfg(CONFIG_SND_RS_KUNIT_TEST)]
 extern crate snd_kunit;

@@ -2,6 +2,12 @@
 
 //! KUnit suite of the bridge's own logic; runs when snd-seq-midi-rs loads with KUnit on.
 
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    reason = "KUnit code: loop counters and fixtures of known size, no outside input"
+)]
+
 use crate::{
     port::{port_kind, port_name, SubdeviceInfo, PORTS_PER_DEVICE},
     synth::{dump_midi, send_event, MidiWriter},

@@ -41,10 +41,11 @@ struct Ring {
 impl Ring {
     /// The slot after `index`, wrapping at `maxlen` (C's `% q->maxlen`, without a division).
     fn next(&self, index: usize) -> usize {
-        if index + 1 >= self.records.len() {
+        let next = index.saturating_add(1);
+        if next >= self.records.len() {
             0
         } else {
-            index + 1
+            next
         }
     }
 
@@ -52,13 +53,14 @@ impl Ring {
     ///
     /// C: `snd_seq_oss_readq_put_event_locked()`.
     fn push(&mut self, record: Record) -> Result {
-        if self.qlen + 1 >= self.records.len() {
+        if self.qlen.saturating_add(1) >= self.records.len() {
             return Err(ENOMEM);
         }
         let slot = self.records.get_mut(self.tail).ok_or(ENOMEM)?;
         *slot = record;
         self.tail = self.next(self.tail);
-        self.qlen += 1;
+        // Below `maxlen - 1` (checked above), so this cannot saturate.
+        self.qlen = self.qlen.saturating_add(1);
         Ok(())
     }
 
@@ -74,7 +76,7 @@ impl Ring {
     fn pop(&mut self) {
         if self.qlen > 0 {
             self.head = self.next(self.head);
-            self.qlen -= 1;
+            self.qlen = self.qlen.saturating_sub(1);
         }
     }
 }

@@ -10,6 +10,20 @@
 //! tail, last input time) is a value inside an IRQ-safe spinlock, so no path can reach it
 //! without the lock; the C callers that touched the struct directly go through functions.
 
+// No panic reachable from input (docs/panic-audit.md): arithmetic wraps or is checked as C's
+// unsigned/int arithmetic does, indexing is checked, nothing unwraps. An exception carries
+// `#[allow(..., reason = "...")]` saying why it cannot panic.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 extern crate snd;
 #[cfg(CONFIG_SND_RS_KUNIT_TEST)]
 extern crate snd_kunit;

@@ -2,6 +2,12 @@
 
 //! KUnit suite on the read queue itself; it runs when snd-seq-oss-rs loads with KUnit enabled.
 
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    reason = "KUnit code: loop counters and fixtures of known size, no outside input"
+)]
+
 use crate::{queue::ReadQueue, record::Record};
 use core::{
     fmt,

@@ -174,7 +174,7 @@ impl PortInfo {
 
     /// The port name, cut to 63 bytes.
     pub fn set_name(&mut self, name: &[u8]) {
-        let room = self.0.name.len() - 1;
+        let room = self.0.name.len().saturating_sub(1);
         let len = name.len().min(room);
         for (dst, src) in self.0.name.iter_mut().zip(name.iter().take(len)) {
             *dst = *src;
