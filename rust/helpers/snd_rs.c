@@ -12,9 +12,11 @@
 #include <linux/spinlock.h>
 #include <linux/platform_device.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <sound/core.h>
 #include <sound/pcm.h>
 #include <sound/pcm_params.h>
+#include <sound/rawmidi.h>
 
 unsigned long rust_helper_spin_lock_irqsave(spinlock_t *lock)
 {
@@ -97,6 +99,23 @@ bool rust_helper_snd_rs_pcm_stop_if_running(struct snd_pcm_substream *substream,
 		stopped = !snd_pcm_stop(substream, state);
 	snd_pcm_stream_unlock_irqrestore(substream, flags);
 	return stopped;
+}
+
+/*
+ * Detaches a kernel reader's event callback before its release: under the
+ * substream lock, so that snd_rawmidi_receive() (the device's interrupt)
+ * queues no more event work, then waits for a callback already running, so
+ * that its reads cannot re-trigger the input after the release stopped it.
+ */
+void rust_helper_snd_rs_rawmidi_detach_event(struct snd_rawmidi_substream *substream)
+{
+	unsigned long flags;
+
+	might_sleep();
+	spin_lock_irqsave(&substream->lock, flags);
+	substream->runtime->event = NULL;
+	spin_unlock_irqrestore(&substream->lock, flags);
+	cancel_work_sync(&substream->runtime->event_work);
 }
 
 /* snd_pcm_hw_rule_add() is variadic: one dependency, then the -1 end mark. */

@@ -273,10 +273,26 @@ pub trait InputHandler: Send + Sync + 'static {
 
 /// An input stream opened by the kernel, with its handler; released (and the handler
 /// dropped) when dropped.
+///
+/// Dropping it first detaches the handler and waits for a call already running, then
+/// releases the stream: no handler runs, and none re-triggers the device, once the release
+/// has stopped it; and the device's interrupt can no longer queue the event work, so it
+/// cannot be queued on a freed runtime. (C's `snd_rawmidi_kernel_release()` stops the input
+/// and cancels the work, but a handler running at that moment reads again and re-enables
+/// the input, and an interrupt then queues the work after it was cancelled.)
 pub struct Input<H: InputHandler> {
     // Declared first: released (cancelling the event work) before `handler` is dropped.
     file: File,
     handler: Arc<H>,
+}
+
+impl<H: InputHandler> Drop for Input<H> {
+    fn drop(&mut self) {
+        // SAFETY: the file is open for input (its runtime lives until `file` is released,
+        // after this); the helper takes the substream lock and may sleep, and a drop of an
+        // `Input` runs in process context (`snd_rawmidi_kernel_release()` sleeps as well).
+        unsafe { bindings::snd_rs_rawmidi_detach_event(self.file.0.input) };
+    }
 }
 
 // SAFETY: the rawmidi core serialises the substream; the handler is `Send + Sync`.
