@@ -6,9 +6,14 @@ set -euo pipefail
 SND_RS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${SND_RS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/snd-rs}
 SRC=$CACHE/linux-src           # Debian's linux-source-6.12, patched, our files placed
-OUT=$CACHE/linux-build         # O= build directory
-MODROOT=$CACHE/modroot         # modules_install target
-INITRAMFS_DIR=$CACHE/initramfs
+# SND_RS_FLAVOUR selects the kernel: empty for the debug test kernel
+# (.config.fragment), or NAME for configs/NAME.fragment, whose lines replace or
+# add to the test kernel's; each flavour builds in directories of its own.
+FLAVOUR=${SND_RS_FLAVOUR:-}
+FLAVOUR_SFX=${FLAVOUR:+-$FLAVOUR}
+OUT=$CACHE/linux-build$FLAVOUR_SFX         # O= build directory
+MODROOT=$CACHE/modroot$FLAVOUR_SFX         # modules_install target
+INITRAMFS_DIR=$CACHE/initramfs$FLAVOUR_SFX
 HOSTTARGET=$CACHE/cargo-target
 TARBALL=${SND_RS_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 PATCHES=${SND_RS_PATCHES:-$SND_RS_ROOT/patches}

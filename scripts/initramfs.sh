@@ -49,6 +49,17 @@ if [ -d "$HOSTTARGET/release" ]; then
 	done
 fi
 
+# The kernel's ALSA selftests, run from their own directory (libatest.so by rpath ./,
+# conf.d and pcm-test.conf by relative path).
+if [ -x "$CACHE/kselftest-alsa/mixer-test" ]; then
+	mkdir -p "$root/snd-rs/kselftest"
+	for t in mixer-test pcm-test; do
+		copy_with_libs "$CACHE/kselftest-alsa/$t"
+		mv "$root$CACHE/kselftest-alsa/$t" "$root/snd-rs/kselftest/"
+	done
+	cp -r "$CACHE/kselftest-alsa/"{libatest.so,conf.d,pcm-test.conf} "$root/snd-rs/kselftest/"
+fi
+
 cp -r "$SND_RS_ROOT/tests/scenarios" "$root/snd-rs/scenarios"
 cp "$SND_RS_ROOT/tests/guest-init.sh" "$root/init"
 chmod +x "$root/init"

@@ -7,9 +7,22 @@ source "$(dirname "$0")/common.sh"
 
 mkdir -p "$OUT"
 frag=$SND_RS_ROOT/.config.fragment
+if [ -n "$FLAVOUR" ]; then
+	over=$SND_RS_ROOT/configs/$FLAVOUR.fragment
+	[ -f "$over" ] || die "no kernel flavour '$FLAVOUR' (configs/$FLAVOUR.fragment)"
+	# The test kernel's lines, less every symbol the flavour sets, then the flavour's.
+	merged=$OUT/.snd-rs-fragment-merged
+	syms=$(sed -nE 's/^(# )?(CONFIG_[A-Z0-9_]+)[= ].*/\2/p' "$over" | sort -u)
+	awk -v syms="$syms" '
+		BEGIN { n = split(syms, s, "\n"); for (i = 1; i <= n; i++) drop[s[i]] = 1 }
+		{ sym = $0; sub(/^# /, "", sym); sub(/[= ].*/, "", sym); if (!(sym in drop)) print }
+	' "$frag" >"$merged"
+	cat "$over" >>"$merged"
+	frag=$merged
+fi
 stamp=$OUT/.snd-rs-fragment
 if [ ! -f "$OUT/.config" ] || ! cmp -s "$frag" "$stamp"; then
-	step "configuring the test kernel from .config.fragment"
+	step "configuring the ${FLAVOUR:-test} kernel from $(basename "$frag")"
 	cp "$frag" "$OUT/.config"
 	"${KMAKE[@]}" -s olddefconfig >/dev/null
 	# Every line of the fragment must have survived olddefconfig.

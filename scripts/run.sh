@@ -9,8 +9,11 @@ log=$CACHE/run.log
 uart=$CACHE/run.uart1
 rm -f "$uart"
 export SND_RS_QEMU_EXTRA="-chardev file,id=uart1,path=$uart -device isa-serial,chardev=uart1,index=1"
-step "booting QEMU (TCG); guest console follows"
-"$SND_RS_ROOT/scripts/qemu-run.sh" -t 600 -l "$log" -- 8250.nr_uarts=1 snd_rs.scenario=_demo &
+step "booting QEMU (TCG); the demo's output follows (kernel messages: $log)"
+# printk.time=1 stamps kernel messages, which the filter below keeps out of the terminal;
+# the log file keeps everything.
+"$SND_RS_ROOT/scripts/qemu-run.sh" -t 600 -l "$log" -- 8250.nr_uarts=1 printk.time=1 \
+	snd_rs.scenario=_demo &
 qemu=$!
 while [ ! -f "$log" ]; do sleep 0.2; done
 tail -n +1 -f --pid=$qemu "$log" | grep --line-buffered -v '^\[ *[0-9.]*\] ' || true

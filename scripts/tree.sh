@@ -70,6 +70,6 @@ place rust/helpers/snd_rs.c rust/helpers/snd_rs.c
 mkdir -p "$SRC/sound/snd-rs"
 rsync -rc --delete --exclude='*.md' \
 	--include=/Kbuild --include=/Kconfig --include='/sound/***' --include=/tests/ \
-	--include='/tests/kunit/***' --exclude='*' \
+	--include='/tests/kunit/***' --include='/tests/prefix/***' --exclude='*' \
 	"$SND_RS_ROOT/" "$SRC/sound/snd-rs/"
 step "kernel tree ready: $SRC (linux-source-6.12 $deb_version, ${#series[@]} patches)"

@@ -23,3 +23,16 @@ only_bridge() {
 	mkdir -p /etc/modprobe.d
 	echo "install snd-seq-midi /bin/false" >/etc/modprobe.d/only-bridge.conf
 }
+
+# karg NAME: the value of snd_rs.NAME=... on the kernel command line (empty when absent).
+karg() { sed -n "s/.*snd_rs\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+
+# first_report_ends_boot: a race scenario's first oops, or (KASAN, WARNING) report, panics
+# the guest, which ends the boot at once: after a use-after-free the client may be stuck in
+# the kernel (an oops under a stream lock) until the scenario's timeout. The report is in the
+# log either way, and fails the test either way. On a KCSAN kernel (make stress
+# SND_RS_FLAVOUR=kcsan) data-race reports do not end the boot: each is worth reading.
+first_report_ends_boot() {
+	echo 1 >/proc/sys/kernel/panic_on_oops
+	[ -d /sys/module/kcsan ] || echo 1 >/proc/sys/kernel/panic_on_warn
+}

@@ -1,5 +1,6 @@
 #!/bin/sh
 # modules: snd-aloop snd-aloop-rs
+# detects: snd-aloop-prefix
 # Seed 003: with pcm_notify=1, samples/aloop-race starts and closes the capture of cable 0
 # (S16_LE 48000 2) in one thread while another starts a playback of another format
 # (S32_LE 44100 1) into it, 300 rounds each, and a third reads cable#0: the playback's
