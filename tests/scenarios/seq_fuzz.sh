@@ -1,0 +1,48 @@
+#!/bin/sh
+# modules: snd-seq-midi snd-seq-midi-rs snd-seq-oss snd-seq-oss-rs
+# uart1: file
+# Seeded fuzzing of the sequencer side with samples/seq-fuzz, the same way for every module
+# under test: the bridge (snd-seq-midi or -rs) bound to a real UART (snd-serial-u16550 on
+# QEMU's second ISA serial port) gets random events of every type and length, directly, via
+# subscriptions and from queues, while its port is subscribed and unsubscribed; the OSS
+# sequencer (snd-seq-oss or -rs) gets random records, reads, polls and ioctls on
+# /dev/sequencer and /dev/sequencer2, with MIDI input from snd-virmidi. When a bridge is under
+# test the C snd-seq-oss runs beside it, and the C snd-seq-midi beside an OSS module.
+# The UART stays out of loopback: MIDI input from the bridge into an OSS reader runs into a
+# known lockdep report of the ALSA core (recursive grp->list_lock).
+# Kernel command line: snd_rs.fuzz_seed=N (default: random, printed), snd_rs.fuzz_seconds=N
+# (default 60), snd_rs.fuzz_loopback=1 (UART loopback, and so that report).
+# Pass: seq-fuzz's verdict, no kernel report (checked by the harness), no hang, and every
+# module unloads afterwards. The UART's output is random bytes: no seq_fuzz.host check.
+. /snd-rs/scenarios/_lib.sh
+
+seed=$(karg fuzz_seed)
+[ -n "$seed" ] || seed=$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')
+seconds=$(karg fuzz_seconds)
+[ -n "$seconds" ] || seconds=60
+say "seed $seed, $seconds s"
+
+case "$MOD" in
+snd-seq-midi*) bridge=$MOD oss=snd-seq-oss ;;
+snd-seq-oss*) bridge=snd-seq-midi oss=$MOD ;;
+*) fail "not a sequencer module: $MOD" ;;
+esac
+only_bridge "$bridge"
+load snd-virmidi
+load snd-serial-u16550 port=0x2f8 irq=3
+load "$bridge"
+load "$oss"
+client=$(sed -n 's/^Client *\([0-9]*\) : "Serial MIDI.*/\1/p' /proc/asound/seq/clients | head -n 1)
+vcard=$(sed -n 's/^ *\([0-9]*\) \[VirMIDI.*/\1/p' /proc/asound/cards | head -n 1)
+[ -n "$client" ] && [ -n "$vcard" ] || fail "bridge client '$client' / VirMIDI card '$vcard' not found"
+
+loopback=
+[ "$(karg fuzz_loopback)" = 1 ] && loopback=--uart-loopback
+run seq-fuzz --seed "$seed" --seconds "$seconds" --bridge "$client:0" --oss \
+	--virmidi "/dev/snd/midiC${vcard}D0" $loopback
+# Nothing may be left open or subscribed: every module unloads.
+run modprobe -r "$oss" "$bridge" snd-serial-u16550 snd-virmidi
+for m in "$oss" "$bridge" snd-serial-u16550 snd-virmidi; do
+	! grep -q "^$(echo "$m" | tr - _) " /proc/modules || fail "$m still loaded"
+done
+say "pass"
