@@ -10,8 +10,8 @@ SHELL := /bin/bash
 SCRIPTS := scripts
 export SND_RS_T0 := $(shell date +%s)
 
-.PHONY: all help bootstrap tree kernel samples initramfs guest run test \
-	shell scenario kunit rustdoc clean distclean
+.PHONY: all help bootstrap tree kernel samples initramfs guest run test stress \
+	shell scenario fuzz kunit rustdoc review-map review clean distclean
 
 all: guest
 
@@ -31,7 +31,7 @@ kernel: tree
 	@$(SCRIPTS)/kernel.sh
 
 ## samples     build the userspace clients in samples/ for the guest
-samples: bootstrap
+samples: tree
 	@$(SCRIPTS)/samples.sh
 
 ## initramfs   busybox + alsa-utils + modules + clients + scenarios
@@ -56,6 +56,19 @@ shell: guest
 scenario: guest
 	@SND_RS_STAGES=guest SND_RS_ONLY='^$(NAME)/$(or $(MOD),.*)$$' $(SCRIPTS)/test.sh
 
+## fuzz        the *_fuzz scenarios, longer: make fuzz [FUZZ_SECONDS=600] [SEED=N] [MOD=snd-aloop-rs]
+FUZZ_SECONDS ?= 600
+fuzz: guest
+	@SND_RS_STAGES=guest SND_RS_ONLY='^[a-z_]+_fuzz/$(or $(MOD),.*)$$' \
+	SND_RS_GUEST_TIMEOUT=$$(($(FUZZ_SECONDS) + 240)) \
+	SND_RS_GUEST_ARGS='snd_rs.fuzz_seconds=$(FUZZ_SECONDS)$(if $(SEED), snd_rs.fuzz_seed=$(SEED))' \
+	$(SCRIPTS)/test.sh
+
+## stress      race scenarios in a loop, positive controls too (not in test):
+##             make stress [STRESS_SECONDS=300] [SND_RS_FLAVOUR=kcsan]
+stress: guest
+	@$(SCRIPTS)/stress.sh
+
 ## kunit       the KUnit suites with kunit.py run (its own build dir)
 kunit: tree
 	@$(SCRIPTS)/kunit.sh
@@ -63,6 +76,16 @@ kunit: tree
 ## rustdoc     make rustdoc, including the snd-rs crates
 rustdoc: kernel
 	@$(SCRIPTS)/rustdoc.sh
+
+## review-map  the C originals mapped to their Rust items (C: tags + tools/review/map.toml);
+##             prints the table and updates docs/review-map.md (docs/review.md)
+review-map: tree
+	@$(SCRIPTS)/review.sh map
+
+## review      a C patch against the Rust: make review PATCH=fix.patch [REPORT=out.md]
+##             (a diff or a mail); two versions of a C original: make review C_OLD=a.c C_NEW=b.c
+review: tree
+	@PATCH='$(PATCH)' REPORT='$(REPORT)' C_OLD='$(C_OLD)' C_NEW='$(C_NEW)' $(SCRIPTS)/review.sh review
 
 ## clean       remove build output (keeps the unpacked tree and toolchain)
 clean:
