@@ -6,6 +6,7 @@
 
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
+#include <linux/percpu.h>
 #include <linux/poll.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
@@ -29,6 +30,50 @@ unsigned long rust_helper_spin_lock_irqsave(spinlock_t *lock)
 void rust_helper_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 {
 	spin_unlock_irqrestore(lock, flags);
+}
+
+/*
+ * Refcounted local interrupt disable (the shape upstream Rust later adopted
+ * for SpinLockIrq): the first disable on a CPU saves the interrupt state,
+ * nested ones only count, and the state is restored when the count drops to
+ * zero.  Guards of IRQ-safe Rust locks may then be released in any order: an
+ * outer guard dropped first cannot re-enable interrupts while an inner lock
+ * is still held.  Only touched with interrupts off, so the per-CPU fields are
+ * never raced on their CPU.
+ */
+struct snd_rs_irq_state {
+	unsigned long flags;
+	unsigned int count;
+};
+
+static DEFINE_PER_CPU(struct snd_rs_irq_state, snd_rs_irq_state);
+
+void rust_helper_snd_rs_irq_disable(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (this_cpu_inc_return(snd_rs_irq_state.count) == 1)
+		this_cpu_write(snd_rs_irq_state.flags, flags);
+}
+
+void rust_helper_snd_rs_irq_enable(void)
+{
+	lockdep_assert_irqs_disabled();
+	if (this_cpu_dec_return(snd_rs_irq_state.count) == 0)
+		local_irq_restore(this_cpu_read(snd_rs_irq_state.flags));
+}
+
+void rust_helper_snd_rs_spin_lock_irq_disable(spinlock_t *lock)
+{
+	rust_helper_snd_rs_irq_disable();
+	spin_lock(lock);
+}
+
+void rust_helper_snd_rs_spin_unlock_irq_enable(spinlock_t *lock)
+{
+	spin_unlock(lock);
+	rust_helper_snd_rs_irq_enable();
 }
 
 bool rust_helper_irqs_disabled(void)
@@ -159,6 +204,12 @@ void rust_helper_snd_power_change_state(struct snd_card *card,
 					unsigned int state)
 {
 	snd_power_change_state(card, state);
+}
+
+/* A reference of @card, given back by snd_card_unref(). */
+void rust_helper_snd_rs_card_get(struct snd_card *card)
+{
+	get_device(&card->card_dev);
 }
 
 void rust_helper_snd_card_unref(struct snd_card *card)

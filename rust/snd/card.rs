@@ -68,34 +68,113 @@ impl Card {
         unsafe { crate::log::dev_print(bindings::_dev_err, (*self.as_ptr()).dev, args) };
     }
 
-    /// The card id, e.g. "Loopback". C: `card->id`.
-    pub fn id(&self) -> &CStr {
-        // SAFETY: the id is set before registration and changes only through the control
-        // interface's own locked path, which keeps it NUL-terminated.
-        let id = unsafe { &(*self.0.get()).id };
-        c_array_str(id)
+    /// A copy of the card id, e.g. "Loopback". C: `card->id`.
+    ///
+    /// A copy, not a reference: userspace rewrites the id at any time through the card's
+    /// sysfs `id` attribute (`id_store()`, under `snd_card_mutex`, which is private to
+    /// `sound/core/init.c`). The bytes are read one by one with volatile loads, as C's lockless
+    /// readers (e.g. `snd_timer_open()` callers) read them; a read racing a rename may mix the
+    /// two names, but always ends in a NUL within the array.
+    pub fn id(&self) -> CardId {
+        // SAFETY: the card is live while borrowed.
+        unsafe { CardId::copy(self.0.get()) }
     }
 }
 
-/// A card this driver created, with its driver data `T` in the card's private area; freed
-/// (after every open file is closed) when dropped.
+/// The length of a card id field with its NUL. C: `sizeof(card->id)`.
+const ID_LEN: usize = 16;
+
+/// The most cards ALSA handles. C: `SNDRV_CARDS`.
+pub const MAX_CARDS: usize = bindings::SNDRV_CARDS as usize;
+
+/// A copy of a card's id, taken by [`Card::id`].
 ///
-/// C: `snd_card_new()` with `extra_size = sizeof(T)`, `card->private_free`, `snd_card_free()`.
+/// # Invariants
+///
+/// The array holds a NUL (its last byte is always 0).
+#[derive(Clone, Copy)]
+pub struct CardId([u8; ID_LEN]);
+
+impl CardId {
+    /// Copies the id of `card`, byte by byte with volatile loads (see [`Card::id`]).
+    ///
+    /// # Safety
+    ///
+    /// `card` must point to a live card.
+    pub(crate) unsafe fn copy(card: *const bindings::snd_card) -> Self {
+        let mut id = [0u8; ID_LEN];
+        // SAFETY: the card is live (caller); `id` is a `char[16]` field of it.
+        let field = unsafe { core::ptr::addr_of!((*card).id) }.cast::<u8>();
+        // The last byte stays 0: the copy is always terminated.
+        for (i, byte) in id.iter_mut().take(ID_LEN.saturating_sub(1)).enumerate() {
+            // SAFETY: `i < 15`, inside the 16-byte field; a byte-sized volatile load of memory
+            // another CPU may write, as C's `READ_ONCE()`.
+            *byte = unsafe { core::ptr::read_volatile(field.wrapping_add(i)) };
+        }
+        // INVARIANT: the last byte is 0.
+        Self(id)
+    }
+
+    /// The id's bytes, without the NUL.
+    pub fn as_bytes(&self) -> &[u8] {
+        crate::until_nul(&self.0)
+    }
+
+    /// The id as a C string.
+    pub fn as_cstr(&self) -> &CStr {
+        c_array_str(&self.0)
+    }
+}
+
+/// The card of a driver's device: created and freed with it, its driver data `T` in the
+/// card's private area.
 ///
 /// # Invariants
 ///
 /// `ptr` is a card from `snd_card_new()`, owned by this value, whose `private_data` holds an
 /// initialised, pinned `T` that `private_free::<T>` drops when ALSA frees the card, after all
 /// of the card's devices (PCMs, controls, info entries) are gone.
-pub struct OwnedCard<T: Send + Sync> {
+struct CardBox<T: Send + Sync> {
     ptr: NonNull<bindings::snd_card>,
     _data: PhantomData<T>,
 }
 
 // SAFETY: the card is freed by whichever thread drops it; `T` is `Send + Sync`.
-unsafe impl<T: Send + Sync> Send for OwnedCard<T> {}
+unsafe impl<T: Send + Sync> Send for CardBox<T> {}
 // SAFETY: shared access only reads card fields and `T` (`Sync`).
-unsafe impl<T: Send + Sync> Sync for OwnedCard<T> {}
+unsafe impl<T: Send + Sync> Sync for CardBox<T> {}
+
+impl<T: Send + Sync> CardBox<T> {
+    fn data(&self) -> Pin<&T> {
+        // SAFETY: initialised and pinned in the card until the card is freed (invariant).
+        unsafe { Pin::new_unchecked(&*(*self.ptr.as_ptr()).private_data.cast::<T>()) }
+    }
+
+    fn card(&self) -> &Card {
+        // SAFETY: the card lives as long as `self`.
+        unsafe { Card::from_raw(self.ptr.as_ptr()) }
+    }
+}
+
+impl<T: Send + Sync> Drop for CardBox<T> {
+    fn drop(&mut self) {
+        // SAFETY: the card is ours (invariant); this waits for open files, frees the devices
+        // and then `T`.
+        unsafe { bindings::snd_card_free(self.ptr.as_ptr()) };
+    }
+}
+
+/// A card this driver created and has not registered yet: its names can be set and its
+/// devices (PCMs, controls, info entries) added; [`OwnedCard::register`] turns it into a
+/// [`RegisteredCard`], which has no way to change them. Freed (after every open file is
+/// closed) when dropped.
+///
+/// C: `snd_card_new()` with `extra_size = sizeof(T)`, `card->private_free`, `snd_card_free()`.
+/// The C contract this typestate encodes: the names are written (plainly, no lock) before
+/// `snd_card_register()`, after which `/proc/asound/cards` and the control ioctls read them.
+pub struct OwnedCard<T: Send + Sync> {
+    inner: CardBox<T>,
+}
 
 impl<T: Send + Sync> OwnedCard<T> {
     /// Creates a card below `parent`, in slot `index` (-1: first free) with `id` (None:
@@ -138,28 +217,34 @@ impl<T: Send + Sync> OwnedCard<T> {
         unsafe { (*card).private_free = Some(private_free::<T>) };
         // INVARIANT: card created, `T` initialised, freed by `private_free::<T>`.
         Ok(Self {
-            ptr,
-            _data: PhantomData,
+            inner: CardBox {
+                ptr,
+                _data: PhantomData,
+            },
         })
     }
 
     /// The driver data.
     pub fn data(&self) -> Pin<&T> {
-        // SAFETY: initialised and pinned in the card until the card is freed (invariant).
-        unsafe { Pin::new_unchecked(&*(*self.ptr.as_ptr()).private_data.cast::<T>()) }
+        self.inner.data()
     }
 
     /// The card.
     pub fn card(&self) -> &Card {
-        // SAFETY: the card lives as long as `self`.
-        unsafe { Card::from_raw(self.ptr.as_ptr()) }
+        self.inner.card()
+    }
+
+    /// The C card, for the layer's device constructors.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::snd_card {
+        self.inner.ptr.as_ptr()
     }
 
     /// Sets the driver name, short name and long name shown in /proc/asound/cards.
     /// C: `strcpy(card->driver, ...)`, `card->shortname`, `card->longname`.
     pub fn set_names(&mut self, driver: &CStr, shortname: &CStr, longname: fmt::Arguments<'_>) {
-        // SAFETY: the card is ours and not yet visible to users (`&mut self`).
-        let card = unsafe { &mut *self.ptr.as_ptr() };
+        // SAFETY: the card is ours and not registered (typestate), so not visible to users;
+        // `&mut self` excludes every other reference to its names.
+        let card = unsafe { &mut *self.as_ptr() };
         copy_name(&mut card.driver, driver.as_bytes());
         copy_name(&mut card.shortname, shortname.as_bytes());
         let mut long = NameWriter::new(&mut card.longname);
@@ -169,29 +254,44 @@ impl<T: Send + Sync> OwnedCard<T> {
     /// Sets the mixer name. C: `strcpy(card->mixername, ...)`.
     pub fn set_mixername(&mut self, name: &CStr) {
         // SAFETY: as in `set_names`.
-        let card = unsafe { &mut *self.ptr.as_ptr() };
+        let card = unsafe { &mut *self.as_ptr() };
         copy_name(&mut card.mixername, name.as_bytes());
     }
 
-    /// Registers the card and its devices with userspace. C: `snd_card_register()`.
-    pub fn register(&self) -> Result {
+    /// Registers the card and its devices with userspace; from now on its names are read by
+    /// /proc and the control ioctls and cannot change. On failure the card is freed.
+    /// C: `snd_card_register()`.
+    pub fn register(self) -> Result<RegisteredCard<T>> {
         // SAFETY: the card is ours.
-        to_result(unsafe { bindings::snd_card_register(self.ptr.as_ptr()) })
+        to_result(unsafe { bindings::snd_card_register(self.as_ptr()) })?;
+        Ok(RegisteredCard { inner: self.inner })
+    }
+}
+
+/// A card this driver created and registered: visible to userspace, its names fixed.
+/// Freed (after every open file is closed) when dropped.
+///
+/// C: a `struct snd_card` after `snd_card_register()`, freed by `snd_card_free()`.
+pub struct RegisteredCard<T: Send + Sync> {
+    inner: CardBox<T>,
+}
+
+impl<T: Send + Sync> RegisteredCard<T> {
+    /// The driver data.
+    pub fn data(&self) -> Pin<&T> {
+        self.inner.data()
+    }
+
+    /// The card.
+    pub fn card(&self) -> &Card {
+        self.inner.card()
     }
 
     /// Sets the card's power state (the PCM core suspends streams on D3hot).
     /// C: `snd_power_change_state()`.
     pub fn set_power_state(&self, state: PowerState) {
         // SAFETY: the card is live.
-        unsafe { bindings::snd_power_change_state(self.ptr.as_ptr(), state as u32) };
-    }
-}
-
-impl<T: Send + Sync> Drop for OwnedCard<T> {
-    fn drop(&mut self) {
-        // SAFETY: the card is ours (invariant); this waits for open files, frees the devices
-        // and then `T`.
-        unsafe { bindings::snd_card_free(self.ptr.as_ptr()) };
+        unsafe { bindings::snd_power_change_state(self.inner.ptr.as_ptr(), state as u32) };
     }
 }
 

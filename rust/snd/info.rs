@@ -19,6 +19,17 @@ use kernel::{bindings, prelude::*, str::CStr, types::Opaque};
 pub struct InfoBuffer(Opaque<bindings::snd_info_buffer>);
 
 impl InfoBuffer {
+    /// Borrows the buffer an info read callback was given, as an `extern "C"` entry point
+    /// receives it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`InfoBuffer::from_raw`].
+    pub unsafe fn from_ptr<'a>(ptr: *mut InfoBuffer) -> &'a mut Self {
+        // SAFETY: the caller guarantees the buffer is valid and ours for `'a`.
+        unsafe { &mut *ptr }
+    }
+
     /// Wraps the buffer an info read callback was given.
     ///
     /// # Safety

@@ -122,6 +122,9 @@ impl<T: TimerCallback> PinnedDrop for JiffiesTimer<T> {
     }
 }
 
+/// Timer ticks per second. C: `HZ` (`CONFIG_HZ`; the bindings' `HZ` is the uapi's 100).
+pub const HZ: u32 = bindings::CONFIG_HZ;
+
 /// The current jiffies count. C: `jiffies`.
 pub fn jiffies() -> Jiffies {
     // SAFETY: `jiffies` is a word the timer interrupt updates; a volatile read is what C's

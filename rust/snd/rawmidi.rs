@@ -4,8 +4,68 @@
 //! sequencer's.
 
 use crate::{card::Card, seq::client::PortInfo, until_nul};
-use core::ptr::NonNull;
-use kernel::{bindings, error::to_result, ffi::c_void, prelude::*, sync::Arc};
+use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+use kernel::{
+    bindings, error::to_result, ffi::c_void, prelude::*, str::CStr, sync::Arc, sync::LockClassKey,
+};
+use snd_sync::{Borrowed, CallChain, Published};
+
+/// Rawmidi devices per card. C: `SNDRV_RAWMIDI_DEVICES`.
+pub const DEVICES: u32 = bindings::SNDRV_RAWMIDI_DEVICES;
+
+/// `SNDRV_RAWMIDI_INFO_*` bits of [`Info::flags`].
+pub mod info_flags {
+    use kernel::bindings;
+    /// The device has output.
+    pub const OUTPUT: u32 = bindings::SNDRV_RAWMIDI_INFO_OUTPUT;
+    /// The device has input.
+    pub const INPUT: u32 = bindings::SNDRV_RAWMIDI_INFO_INPUT;
+    /// Output and input may be open at once.
+    pub const DUPLEX: u32 = bindings::SNDRV_RAWMIDI_INFO_DUPLEX;
+}
+
+/// A reference of a card: its devices (the rawmidi ones among them) are freed only after
+/// the last reference is dropped.
+///
+/// C: `get_device(&card->card_dev)` / `snd_card_unref()`. `snd_card_free()` waits for the
+/// last reference (`release_completion`), `snd_card_free_when_closed()` leaves the free to
+/// it; either way `snd_device_free_all()` runs only from the card device's release.
+///
+/// # Invariants
+///
+/// Holds one reference of the card's `card_dev`.
+struct CardRef(NonNull<bindings::snd_card>);
+
+// SAFETY: a device reference may be taken and dropped on any thread.
+unsafe impl Send for CardRef {}
+// SAFETY: shared access does nothing.
+unsafe impl Sync for CardRef {}
+
+impl CardRef {
+    /// # Safety
+    ///
+    /// `card` must be live for the call.
+    unsafe fn new(card: NonNull<bindings::snd_card>) -> Self {
+        // SAFETY: `card` is live (caller); this takes a reference of its device.
+        unsafe { bindings::snd_rs_card_get(card.as_ptr()) };
+        // INVARIANT: one reference taken.
+        Self(card)
+    }
+}
+
+impl Clone for CardRef {
+    fn clone(&self) -> Self {
+        // SAFETY: this reference keeps the card alive.
+        unsafe { Self::new(self.0) }
+    }
+}
+
+impl Drop for CardRef {
+    fn drop(&mut self) {
+        // SAFETY: gives back the reference this value holds (type invariant).
+        unsafe { bindings::snd_card_unref(self.0.as_ptr()) };
+    }
+}
 
 /// Which direction of a rawmidi device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,10 +142,14 @@ fn byte_count(len: usize) -> isize {
 ///
 /// # Invariants
 ///
-/// Points to a registered rawmidi device. The sequencer device that gave it is removed (and
-/// its driver's `remove` returns) before the rawmidi device is freed; holders keep it no
-/// longer than that (`seq::device` drops per-device data in `remove`).
-pub struct RawMidi(NonNull<bindings::snd_rawmidi>);
+/// Points to a rawmidi device that was registered when this value was made; `_card` is a
+/// reference of its card, which keeps the device allocated (the card frees its devices only
+/// after its last reference), also past a hot-unplug and past the sequencer device's
+/// `remove`. Opening a disconnected device fails in the rawmidi core (`ENODEV`).
+pub struct RawMidi {
+    rmidi: NonNull<bindings::snd_rawmidi>,
+    card: CardRef,
+}
 
 // SAFETY: the rawmidi core locks its own state; the pointer may be used from any thread.
 unsafe impl Send for RawMidi {}
@@ -97,10 +161,14 @@ impl RawMidi {
     ///
     /// # Safety
     ///
-    /// `ptr` must be a registered rawmidi device that outlives the returned value (see the
-    /// type invariants).
-    pub(crate) unsafe fn from_raw(ptr: NonNull<bindings::snd_rawmidi>) -> Self {
-        Self(ptr)
+    /// `ptr` must be a registered rawmidi device, live for the call.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<bindings::snd_rawmidi>) -> Option<Self> {
+        // SAFETY: the device is live (caller); its card outlives it.
+        let card = NonNull::new(unsafe { (*ptr.as_ptr()).card })?;
+        // SAFETY: the card is live: its device is.
+        let card = unsafe { CardRef::new(card) };
+        // INVARIANT: the card reference keeps the device allocated.
+        Some(Self { rmidi: ptr, card })
     }
 
     /// Lets the rawmidi driver adjust a sequencer port it is about to get (USB MIDI names
@@ -108,7 +176,7 @@ impl RawMidi {
     ///
     /// C: `rmidi->ops->get_port_info(rmidi, number, info)`.
     pub fn adjust_port_info(&self, number: i32, port: &mut PortInfo) {
-        let rmidi = self.0.as_ptr();
+        let rmidi = self.rmidi.as_ptr();
         // SAFETY: `rmidi` is registered (type invariant); `ops` is set at creation and constant.
         let ops = unsafe { (*rmidi).ops };
         if ops.is_null() {
@@ -121,13 +189,22 @@ impl RawMidi {
         }
     }
 
-    fn open(&self, subdevice: i32, mode: u32) -> Result<bindings::snd_rawmidi_file> {
+    fn open(&self, subdevice: i32, mode: u32) -> Result<File> {
         let mut file = bindings::snd_rawmidi_file::default();
-        // SAFETY: `rmidi` is registered (type invariant); `file` is ours to fill.
+        // SAFETY: `rmidi` is allocated (type invariant); `file` is ours to fill. The rawmidi
+        // core refuses a disconnected device.
         to_result(unsafe {
-            bindings::snd_rawmidi_kernel_open(self.0.as_ptr(), subdevice, mode as i32, &mut file)
+            bindings::snd_rawmidi_kernel_open(
+                self.rmidi.as_ptr(),
+                subdevice,
+                mode as i32,
+                &mut file,
+            )
         })?;
-        Ok(file)
+        Ok(File {
+            raw: file,
+            _card: self.card.clone(),
+        })
     }
 
     /// Opens `subdevice` for output, with a buffer of `buffer_size` bytes, waking writers
@@ -136,12 +213,13 @@ impl RawMidi {
     /// C: `snd_rawmidi_kernel_open(.., SNDRV_RAWMIDI_LFLG_OUTPUT, ..)` +
     /// `snd_rawmidi_output_params()`; released again if the parameters are refused.
     pub fn open_output(&self, subdevice: i32, params: Params) -> Result<Output> {
-        let output = Output(File(
-            self.open(subdevice, bindings::SNDRV_RAWMIDI_LFLG_OUTPUT)?,
-        ));
+        let output = Output {
+            file: self.open(subdevice, bindings::SNDRV_RAWMIDI_LFLG_OUTPUT)?,
+            _not_send: PhantomData,
+        };
         let mut raw = params.raw();
         // SAFETY: the file was opened for output, so `output` is a live substream.
-        to_result(unsafe { bindings::snd_rawmidi_output_params(output.0 .0.output, &mut raw) })?;
+        to_result(unsafe { bindings::snd_rawmidi_output_params(output.substream(), &mut raw) })?;
         Ok(output)
     }
 
@@ -156,12 +234,16 @@ impl RawMidi {
         params: Params,
         handler: Arc<H>,
     ) -> Result<Input<H>> {
-        let file = File(self.open(subdevice, bindings::SNDRV_RAWMIDI_LFLG_INPUT)?);
-        let substream = file.0.input;
+        let file = self.open(subdevice, bindings::SNDRV_RAWMIDI_LFLG_INPUT)?;
+        let substream = file.raw.input;
         let mut raw = params.raw();
         // SAFETY: the file was opened for input, so `substream` is live.
         to_result(unsafe { bindings::snd_rawmidi_input_params(substream, &mut raw) })?;
-        let input = Input { file, handler };
+        let input = Input {
+            file,
+            handler,
+            _not_send: PhantomData,
+        };
         // SAFETY: an open substream has a runtime until its release, which `Input::drop`
         // does before it drops the handler.
         let runtime = unsafe { (*substream).runtime };
@@ -201,33 +283,51 @@ impl Params {
     }
 }
 
-/// A kernel open of a rawmidi device; released when dropped.
+/// A kernel open of a rawmidi device, with a reference of its card; released when dropped,
+/// which sleeps.
 ///
 /// C: `struct snd_rawmidi_file` and `snd_rawmidi_kernel_release()`.
-struct File(bindings::snd_rawmidi_file);
+struct File {
+    raw: bindings::snd_rawmidi_file,
+    // Dropped after the release: the device stays allocated until then.
+    _card: CardRef,
+}
 
 impl Drop for File {
     fn drop(&mut self) {
-        // SAFETY: the file was opened by `snd_rawmidi_kernel_open()` and not yet released.
-        unsafe { bindings::snd_rawmidi_kernel_release(&mut self.0) };
+        // The release sleeps (it takes the device's mutex and may drain): report a drop in
+        // atomic context even when it would not sleep this time.
+        snd_sync::might_sleep();
+        // SAFETY: the file was opened by `snd_rawmidi_kernel_open()` and not yet released;
+        // the card reference keeps the device allocated.
+        unsafe { bindings::snd_rawmidi_kernel_release(&mut self.raw) };
     }
 }
 
-/// An output stream opened by the kernel.
+/// An output stream opened by the kernel; released when dropped, which sleeps.
+///
+/// It is not `Send`: it stays in the process context that opened it, unless it is handed
+/// over through a [`StreamSlot`], the one way to let other contexts (a sequencer event
+/// callback) write to it. So it cannot be put into an `Arc` shared with those contexts,
+/// whose last clone could then release it in atomic context, or after the slot's owner
+/// unpublished it (seed 001: `unuse` must release the output before it returns, or the next
+/// `use` fails with `EAGAIN`).
 ///
 /// # Invariants
 ///
 /// The file is open for output: `output` is a live substream with a runtime.
-pub struct Output(File);
+pub struct Output {
+    file: File,
+    _not_send: PhantomData<*mut ()>,
+}
 
-// SAFETY: the rawmidi core serialises access to the substream with its runtime lock.
-unsafe impl Send for Output {}
-// SAFETY: as above; `write`, `avail` and `drain` may run concurrently, as in C.
+// SAFETY: the rawmidi core serialises access to the substream with its runtime lock;
+// `write`, `avail` and `drain` may run concurrently, as in C.
 unsafe impl Sync for Output {}
 
 impl Output {
     fn substream(&self) -> *mut bindings::snd_rawmidi_substream {
-        self.0 .0.output
+        self.file.raw.output
     }
 
     /// Free bytes in the output buffer; like C, read without the runtime lock (a snapshot).
@@ -280,10 +380,13 @@ pub trait InputHandler: Send + Sync + 'static {
 /// cannot be queued on a freed runtime. (C's `snd_rawmidi_kernel_release()` stops the input
 /// and cancels the work, but a handler running at that moment reads again and re-enables
 /// the input, and an interrupt then queues the work after it was cancelled.)
+///
+/// Not `Send`, for the reasons given at [`Output`].
 pub struct Input<H: InputHandler> {
     // Declared first: released (cancelling the event work) before `handler` is dropped.
     file: File,
     handler: Arc<H>,
+    _not_send: PhantomData<*mut ()>,
 }
 
 impl<H: InputHandler> Drop for Input<H> {
@@ -291,20 +394,18 @@ impl<H: InputHandler> Drop for Input<H> {
         // SAFETY: the file is open for input (its runtime lives until `file` is released,
         // after this); the helper takes the substream lock and may sleep, and a drop of an
         // `Input` runs in process context (`snd_rawmidi_kernel_release()` sleeps as well).
-        unsafe { bindings::snd_rs_rawmidi_detach_event(self.file.0.input) };
+        unsafe { bindings::snd_rs_rawmidi_detach_event(self.file.raw.input) };
     }
 }
 
 // SAFETY: the rawmidi core serialises the substream; the handler is `Send + Sync`.
-unsafe impl<H: InputHandler> Send for Input<H> {}
-// SAFETY: as above.
 unsafe impl<H: InputHandler> Sync for Input<H> {}
 
 impl<H: InputHandler> Input<H> {
     /// Starts the device's input (the C idiom `snd_rawmidi_kernel_read(input, NULL, 0)`).
     pub fn start(&self) {
         // SAFETY: the file is open for input; a zero-length read only triggers input.
-        unsafe { bindings::snd_rawmidi_kernel_read(self.file.0.input, core::ptr::null_mut(), 0) };
+        unsafe { bindings::snd_rawmidi_kernel_read(self.file.raw.input, core::ptr::null_mut(), 0) };
     }
 }
 
@@ -352,4 +453,110 @@ unsafe extern "C" fn input_event<H: InputHandler>(substream: *mut bindings::snd_
     // cancelled this work.
     let handler = unsafe { &*data.cast::<H>() };
     handler.input_ready(&InputSubstream(substream));
+}
+
+mod private {
+    pub trait Sealed {}
+}
+
+/// A kernel-opened stream: [`Output`] or [`Input`]. Its release sleeps.
+pub trait KernelStream: private::Sealed + Sync {}
+
+impl private::Sealed for Output {}
+impl KernelStream for Output {}
+impl<H: InputHandler> private::Sealed for Input<H> {}
+impl<H: InputHandler> KernelStream for Input<H> {}
+
+/// A stream moved into a [`StreamSlot`].
+#[repr(transparent)]
+struct Slotted<T>(T);
+
+// SAFETY: a slotted stream moves between threads only as a whole, through the slot: from the
+// publisher to the caller of `take`, which needs `&mut CallChain` (given only to callbacks
+// that may sleep) and starts with `might_sleep()`, or to the slot's drop, which starts with
+// `might_sleep()` too. So its release runs in process context wherever it ends. Other
+// contexts only borrow it (`T: Sync`).
+unsafe impl<T: KernelStream> Send for Slotted<T> {}
+
+/// A kernel-opened stream published to other contexts: they borrow it (never sleeping) while
+/// it is published; its owner takes it back, waiting for every borrow, and releases it.
+///
+/// This is [`snd_sync::Published`] for streams that are not `Send` ([`Output`], [`Input`]):
+/// the only way to share one, and so the only way to share its release, which happens in the
+/// taker's process context (seed 001: `unuse` takes, drains and releases the output before
+/// it returns). Borrows hold the caller's [`CallChain`] shared and `take` needs it
+/// exclusively, so an event callback (handed `&CallChain`) cannot release the stream, and
+/// no chain can take what it still borrows.
+///
+/// C: `output_rfile` / `input_rfile` of `struct seq_midisynth` with their spinlock and
+/// use-lock.
+#[pin_data(PinnedDrop)]
+pub struct StreamSlot<T: KernelStream> {
+    #[pin]
+    inner: Published<Slotted<T>>,
+}
+
+/// Creates an empty [`StreamSlot`] initialiser with a lockdep class for its lock; the optional
+/// name labels it.
+#[macro_export]
+macro_rules! new_stream_slot {
+    ($($name:literal)? $(,)?) => {
+        $crate::rawmidi::StreamSlot::new(
+            ::kernel::optional_name!($($name)?),
+            ::kernel::static_lock_class!(),
+        )
+    };
+}
+
+impl<T: KernelStream> StreamSlot<T> {
+    /// Creates an empty initialiser; see [`new_stream_slot!`](crate::new_stream_slot).
+    pub fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
+        pin_init!(Self {
+            inner <- Published::new(name, key),
+        })
+    }
+
+    /// Publishes `stream`; fails, giving it back, if one is published already.
+    pub fn publish(&self, stream: KBox<T>) -> Result<(), KBox<T>> {
+        // SAFETY: `Slotted<T>` is a transparent wrapper of `T`.
+        let slotted = unsafe { KBox::from_raw(KBox::into_raw(stream).cast::<Slotted<T>>()) };
+        self.inner.publish(slotted).map_err(|back| {
+            // SAFETY: as above, the other way.
+            unsafe { KBox::from_raw(KBox::into_raw(back).cast::<T>()) }
+        })
+    }
+
+    /// Borrows the stream, or `None` if none is published. Never sleeps.
+    pub fn borrow<'a>(&'a self, chain: &'a CallChain) -> Option<StreamRef<'a, T>> {
+        self.inner.borrow(chain).map(StreamRef)
+    }
+
+    /// Unpublishes the stream and returns it once every borrow has ended; `None` if none is
+    /// published. Sleeps (see [`Published::take`]); dropping the result releases the stream.
+    #[track_caller]
+    pub fn take(&self, chain: &mut CallChain) -> Option<KBox<T>> {
+        let slotted = self.inner.take(chain)?;
+        // SAFETY: `Slotted<T>` is a transparent wrapper of `T`.
+        Some(unsafe { KBox::from_raw(KBox::into_raw(slotted).cast::<T>()) })
+    }
+}
+
+#[pinned_drop]
+impl<T: KernelStream> PinnedDrop for StreamSlot<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // A stream still published is released with the slot: report a drop in atomic
+        // context even when the slot is empty.
+        snd_sync::might_sleep();
+    }
+}
+
+/// A borrow of the stream in a [`StreamSlot`].
+pub struct StreamRef<'a, T: KernelStream>(Borrowed<'a, Slotted<T>>);
+
+impl<T: KernelStream> Deref for StreamRef<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0 .0
+    }
 }

@@ -27,7 +27,65 @@ use kernel::{
 #[repr(transparent)]
 pub struct Event(Opaque<bindings::snd_seq_event>);
 
+/// Sequencer event types (`Event::kind`). C: `SNDRV_SEQ_EVENT_*`.
+pub mod kind {
+    use kernel::bindings;
+    /// Note on.
+    pub const NOTEON: u8 = bindings::SNDRV_SEQ_EVENT_NOTEON as u8;
+    /// Echo (no MIDI form).
+    pub const ECHO: u8 = bindings::SNDRV_SEQ_EVENT_ECHO as u8;
+    /// System exclusive (variable length).
+    pub const SYSEX: u8 = bindings::SNDRV_SEQ_EVENT_SYSEX as u8;
+}
+
+/// What the OSS sequencer emulation puts in its read queue. C: `SNDRV_SEQ_OSS_MODE_*` and
+/// the `<sound/soundcard.h>` event codes.
+pub mod oss {
+    use kernel::bindings;
+    /// Synth mode. C: `SNDRV_SEQ_OSS_MODE_SYNTH`.
+    pub const MODE_SYNTH: i32 = bindings::SNDRV_SEQ_OSS_MODE_SYNTH as i32;
+    /// Music mode. C: `SNDRV_SEQ_OSS_MODE_MUSIC`.
+    pub const MODE_MUSIC: i32 = bindings::SNDRV_SEQ_OSS_MODE_MUSIC as i32;
+    /// A MIDI byte record. C: `SEQ_MIDIPUTC`.
+    pub const SEQ_MIDIPUTC: u8 = bindings::SEQ_MIDIPUTC as u8;
+    /// A timing record. C: `EV_TIMING`.
+    pub const EV_TIMING: u8 = bindings::EV_TIMING as u8;
+    /// Absolute wait. C: `TMR_WAIT_ABS` (also `SEQ_WAIT`, a macro alias bindgen drops).
+    pub const TMR_WAIT_ABS: u8 = bindings::TMR_WAIT_ABS as u8;
+}
+
+/// An event the sequencer core may take for dispatch: fixed-length ([`EventBuf`]) or one
+/// whose variable data is borrowed for as long as the value is (e.g.
+/// [`midi_event::Encoded`]). Sealed: the layer alone knows which events keep their data alive.
+pub trait Dispatch: private::Sealed {
+    /// The C event, valid with its data for the dispatch.
+    fn as_dispatch_ptr(&mut self) -> *mut bindings::snd_seq_event;
+}
+
+pub(crate) mod private {
+    pub trait Sealed {}
+    impl Sealed for super::EventBuf {}
+    impl Sealed for super::midi_event::Encoded<'_> {}
+}
+
+impl Dispatch for EventBuf {
+    fn as_dispatch_ptr(&mut self) -> *mut bindings::snd_seq_event {
+        self.as_mut_ptr()
+    }
+}
+
 impl Event {
+    /// Borrows an event the sequencer core handed to a callback (C's own pointer type, as
+    /// `extern "C"` entry points receive it).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Event::from_raw`].
+    pub unsafe fn from_ptr<'a>(ptr: *const Event) -> &'a Self {
+        // SAFETY: the caller vouches for the event, for `'a`.
+        unsafe { &*ptr }
+    }
+
     /// Borrows an event the sequencer core handed to a callback.
     ///
     /// # Safety
@@ -45,9 +103,9 @@ impl Event {
         unsafe { &*self.0.get() }
     }
 
-    /// The event type (`SNDRV_SEQ_EVENT_*`).
-    pub fn kind(&self) -> u32 {
-        self.raw().type_.into()
+    /// The event type ([`kind`], C: `SNDRV_SEQ_EVENT_*`).
+    pub fn kind(&self) -> u8 {
+        self.raw().type_
     }
 
     /// The variable-length data as one slice, when it is stored in one piece in kernel
@@ -116,7 +174,7 @@ pub struct VariableEvent<'a> {
 }
 
 impl<'a> VariableEvent<'a> {
-    /// An event of type `kind` (e.g. `SNDRV_SEQ_EVENT_SYSEX`) carrying `data`.
+    /// An event of type `kind` (e.g. [`kind::SYSEX`]) carrying `data`.
     ///
     /// Fails with `EINVAL` when `data` is too long for `data.ext.len`, whose top bits are flags.
     pub fn new(kind: u8, data: &'a [u8]) -> Result<Self> {
@@ -151,9 +209,15 @@ impl Deref for VariableEvent<'_> {
     }
 }
 
-/// An event owned by its builder, e.g. one the MIDI encoder fills byte by byte.
+/// A fixed-length event owned by its builder (and the one the MIDI encoder fills byte by
+/// byte, which it never hands out by `&mut`: a completed sysex there points into the
+/// encoder's buffer).
 ///
 /// C: an on-stack `struct snd_seq_event`, cleared with `memset()`.
+///
+/// # Invariants
+///
+/// Outside the MIDI encoder, the event carries no pointer: nothing public writes `data.ext`.
 pub struct EventBuf(Event);
 
 impl EventBuf {
@@ -169,8 +233,8 @@ impl EventBuf {
         event
     }
 
-    /// The C event, for the encoder to fill.
-    pub fn as_mut_ptr(&mut self) -> *mut bindings::snd_seq_event {
+    /// The C event, for the encoder to fill and the sequencer core to dispatch.
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut bindings::snd_seq_event {
         self.0 .0.get()
     }
 

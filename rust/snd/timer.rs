@@ -190,8 +190,9 @@ pub fn card_index_by_id(id: &[u8]) -> Option<i32> {
         if card.is_null() {
             continue;
         }
-        // SAFETY: the reference keeps the card alive until the unref below.
-        let matches = unsafe { crate::until_nul(&(*card).id) } == id;
+        // SAFETY: the reference keeps the card alive until the unref below. The id is copied
+        // (userspace may rename the card through sysfs meanwhile).
+        let matches = unsafe { crate::card::CardId::copy(card) }.as_bytes() == id;
         // SAFETY: drops the reference `snd_card_ref()` took.
         unsafe { bindings::snd_card_unref(card) };
         if matches {

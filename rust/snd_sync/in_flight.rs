@@ -27,7 +27,7 @@ const DRAIN_WARN_MSECS: u32 = 5000;
 /// `wake_up(&cable->stop_wait)` on the cable, leaves that window open.)
 ///
 /// `drain` only waits for tokens that exist; stopping new ones from being taken is the
-/// caller's job. [`crate::Published`] and [`crate::StopCounter`] do that with their lock;
+/// caller's job. [`crate::Published`] and [`crate::StopLock`] do that with their lock;
 /// use them rather than this type directly where they fit.
 ///
 /// C: `snd_use_lock_t` with `snd_use_lock_use()`, `snd_use_lock_free()`,

@@ -23,26 +23,28 @@ pub fn in_hardirq() -> bool {
 
 /// Local interrupts disabled until this value is dropped, then restored to what they were.
 ///
-/// C: `local_irq_save()` / `local_irq_restore()`.
+/// It shares the per-CPU disable count of [`crate::IrqSpinLock`]'s guards: interrupts come
+/// back only when the last of them (in any order) is dropped, so dropping this value while a
+/// lock guard lives does not re-enable interrupts under the lock.
+///
+/// C: `local_irq_save()` / `local_irq_restore()`, counted (`snd_rs_irq_disable()` /
+/// `snd_rs_irq_enable()`).
 ///
 /// # Invariants
 ///
-/// `flags` is what `local_irq_save()` returned on this CPU, and nothing has restored them yet.
-/// The value cannot leave the CPU (it is neither `Send` nor `Sync`), so it is restored where it
-/// was saved.
+/// This value holds one unit of this CPU's disable count. It cannot leave the CPU (it is
+/// neither `Send` nor `Sync`), so the unit is given back where it was taken.
 pub struct IrqsOff {
-    flags: kernel::ffi::c_ulong,
     _not_send: PhantomData<*mut ()>,
 }
 
 impl IrqsOff {
     /// Disables local interrupts.
     pub fn disable() -> Self {
-        // SAFETY: `local_irq_save()` has no preconditions.
-        let flags = unsafe { bindings::local_irq_save() };
-        // INVARIANT: `flags` was just saved on this CPU.
+        // SAFETY: `snd_rs_irq_disable()` has no preconditions.
+        unsafe { bindings::snd_rs_irq_disable() };
+        // INVARIANT: one unit of this CPU's count was just taken.
         Self {
-            flags,
             _not_send: PhantomData,
         }
     }
@@ -50,9 +52,8 @@ impl IrqsOff {
 
 impl Drop for IrqsOff {
     fn drop(&mut self) {
-        // SAFETY: by the type invariant, `flags` came from `local_irq_save()` on this CPU and
-        // has not been restored.
-        unsafe { bindings::local_irq_restore(self.flags) }
+        // SAFETY: by the type invariant this value holds one unit of this CPU's count.
+        unsafe { bindings::snd_rs_irq_enable() }
     }
 }
 

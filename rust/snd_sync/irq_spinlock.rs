@@ -4,7 +4,7 @@
 
 use kernel::{
     bindings,
-    ffi::{c_char, c_ulong},
+    ffi::c_char,
     sync::lock::{Backend, Guard, Lock},
 };
 
@@ -21,11 +21,17 @@ use kernel::{
 /// pin-init like the kernel crate's `SpinLock`. Create one with [`new_irq_spinlock!`](crate::new_irq_spinlock), which
 /// gives it a lockdep class and name.
 ///
-/// Nested guards must be dropped in reverse order, as C's `spin_unlock_irqrestore()` calls
-/// must be: dropping the outer guard first restores the interrupt state from before both
-/// locks while the inner one is still held. Keep nested guards in nested scopes.
+/// Local interrupts are disabled by count, not by saved flags: the first guard on a CPU saves
+/// the interrupt state, nested guards (and [`crate::IrqsOff`]) only count, and the state comes
+/// back when the last of them is dropped. So nested guards may be dropped in any order: an
+/// outer guard dropped first cannot re-enable interrupts while an inner lock is still held
+/// (with C's `spin_unlock_irqrestore()` it would; upstream Rust later adopted this refcounted
+/// design for `SpinLockIrq`). Guards are neither `Send` nor `Sync`, so each is dropped on the
+/// CPU whose count it raised.
 ///
-/// C: `spinlock_t` with `spin_lock_irqsave()` / `spin_unlock_irqrestore()`.
+/// C: `spinlock_t` with `spin_lock_irqsave()` / `spin_unlock_irqrestore()`, the interrupt state
+/// kept in a per-CPU count (`snd_rs_irq_disable()` / `snd_rs_irq_enable()` in
+/// `rust/helpers/snd_rs.c`).
 ///
 /// # Examples
 ///
@@ -78,16 +84,18 @@ macro_rules! new_irq_spinlock {
     };
 }
 
-/// The [`Backend`] of [`IrqSpinLock`]: `spinlock_t` with irqsave/irqrestore.
+/// The [`Backend`] of [`IrqSpinLock`]: `spinlock_t` taken with local interrupts disabled by
+/// count (see [`IrqSpinLock`]).
 pub struct IrqSpinLockBackend;
 
-// SAFETY: `spinlock_t` gives mutual exclusion between `lock` and `unlock`. `relock` keeps the
-// default, which calls `lock`, so it takes the lock the same way (and saves the interrupt state
-// anew, which is what `spin_lock_irqsave()` after a `spin_unlock_irqrestore()` does in C).
+// SAFETY: `spinlock_t` gives mutual exclusion between `lock` and `unlock`. Interrupts are off
+// from `lock` until `unlock`, also when guards of several such locks are dropped out of order:
+// each guard holds one unit of this CPU's disable count, and only the last unit restores the
+// interrupt state. `relock` keeps the default, which calls `lock`.
 unsafe impl Backend for IrqSpinLockBackend {
     type State = bindings::spinlock_t;
-    /// The interrupt flags saved by `spin_lock_irqsave()`.
-    type GuardState = c_ulong;
+    /// Nothing: the interrupt state lives in the per-CPU count.
+    type GuardState = ();
 
     unsafe fn init(ptr: *mut Self::State, name: *const c_char, key: *mut bindings::lock_class_key) {
         // SAFETY: the caller guarantees `ptr` is valid for writes and that `name` and `key` are
@@ -97,12 +105,12 @@ unsafe impl Backend for IrqSpinLockBackend {
 
     unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
         // SAFETY: the caller guarantees `ptr` points to a spinlock initialised by `init`.
-        unsafe { bindings::spin_lock_irqsave(ptr) }
+        unsafe { bindings::snd_rs_spin_lock_irq_disable(ptr) }
     }
 
-    unsafe fn unlock(ptr: *mut Self::State, flags: &Self::GuardState) {
-        // SAFETY: the caller guarantees it owns the lock; `flags` is the state `lock` saved for
-        // this ownership, as `Guard` keeps it.
-        unsafe { bindings::spin_unlock_irqrestore(ptr, *flags) }
+    unsafe fn unlock(ptr: *mut Self::State, _state: &Self::GuardState) {
+        // SAFETY: the caller guarantees it owns the lock, taken by `lock` on this CPU (the
+        // guard is not `Send`), which raised this CPU's disable count by one.
+        unsafe { bindings::snd_rs_spin_unlock_irq_enable(ptr) }
     }
 }

@@ -11,7 +11,7 @@
 //! |---|---|---|---|
 //! | state touched from IRQ context and process context | [`IrqSpinLock`] | `spinlock_t` + `spin_lock_irqsave()` | 000, 003 |
 //! | an object other contexts use, torn down safely | [`Published`] | spinlock + `snd_use_lock_t` around a pointer | 001 |
-//! | work finishing after its lock is dropped | [`StopCounter`] | `atomic_t` count + `wait_event()` | 003 |
+//! | work finishing after its lock is dropped | [`StopLock`] | spinlock + `atomic_t` count + `wait_event()` | 003 |
 //! | a bare count of users to wait for | [`InFlight`] | `snd_use_lock_t` | 001 |
 //! | sleeping until a condition holds | [`WaitQueue`] | `wait_event_timeout()` / `wake_up()` | |
 //!
@@ -49,9 +49,9 @@ mod wait_queue;
 pub use in_flight::{InFlight, InFlightToken};
 pub use irq::{in_hardirq, irqs_disabled, might_sleep, IrqsOff};
 pub use irq_spinlock::{IrqSpinLock, IrqSpinLockBackend, IrqSpinLockGuard};
-pub use published::{Borrowed, Published};
-pub use stop_counter::{StopCounter, StopGuard};
-pub use wait_queue::{WaitQueue, Wakeup};
+pub use published::{Borrowed, CallChain, Published};
+pub use stop_counter::{StopGuard, StopLock, StopLockGuard};
+pub use wait_queue::{PollFile, PollTable, WaitQueue, Wakeup};
 
 /// Prefix of this crate's kernel log lines (it has no `module!` to provide one).
 const __LOG_PREFIX: &[u8] = b"snd_sync\0";

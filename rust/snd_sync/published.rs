@@ -3,7 +3,7 @@
 //! A value that other contexts borrow, unpublished and torn down only once no borrow is left.
 
 use crate::{InFlight, InFlightToken, IrqSpinLock};
-use core::{ops::Deref, ptr::NonNull};
+use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
 use kernel::{init::PinInit, pin_init, prelude::*, str::CStr, sync::LockClassKey};
 
 /// A published value: any context may [`borrow`](Published::borrow) it, and
@@ -24,6 +24,12 @@ use kernel::{init::PinInit, pin_init, prelude::*, str::CStr, sync::LockClassKey}
 ///   find it), sleeps until every borrow has ended, and only then returns it for teardown.
 ///   A borrow after that gets `None` (C: `-ENODEV`).
 ///
+/// The two sides are split by role through the caller's [`CallChain`]: a borrow holds the
+/// chain shared, `take` needs it exclusively. So a call chain cannot take (and wait for) a
+/// value it is still borrowing — in C a self-deadlock, or a sleep in atomic context — and a
+/// callback that is only handed `&CallChain` (an event callback, which may run in atomic
+/// context) cannot take at all.
+///
 /// The value lives in a [`KBox`], so it does not move while borrowed. A borrow ending touches
 /// nothing of the `Published` after its count drops (see [`InFlight`]), so the owner may be
 /// freed as soon as `take` returns.
@@ -42,19 +48,19 @@ use kernel::{init::PinInit, pin_init, prelude::*, str::CStr, sync::LockClassKey}
 ///
 /// ```ignore
 /// use kernel::prelude::*;
-/// use snd_sync::{new_published, Published};
+/// use snd_sync::{new_published, CallChain, Published};
 ///
 /// struct Output { port: u32 }
 ///
-/// fn event_input(output: &Published<Output>) -> Result {
+/// fn event_input(output: &Published<Output>, chain: &CallChain) -> Result {
 ///     // Interrupt context is fine: this never sleeps.
-///     let out = output.borrow().ok_or(ENODEV)?;
+///     let out = output.borrow(chain).ok_or(ENODEV)?;
 ///     let _ = out.port; // use it; the borrow ends when `out` is dropped
 ///     Ok(())
 /// }
 ///
-/// fn unuse(output: &Published<Output>) -> Result {
-///     let out = output.take().ok_or(EINVAL)?; // waits for event_input() calls in flight
+/// fn unuse(output: &Published<Output>, chain: &mut CallChain) -> Result {
+///     let out = output.take(chain).ok_or(EINVAL)?; // waits for event_input() calls in flight
 ///     drop(out); // C: snd_rawmidi_drain_output() + snd_rawmidi_kernel_release()
 ///     Ok(())
 /// }
@@ -105,9 +111,10 @@ impl<T> Published<T> {
     /// nothing is published.
     ///
     /// Sleeps; must not be called in atomic context (it calls `might_sleep()` even when it
-    /// would not sleep). Warns after 5 s of waiting, like C's `snd_use_lock_sync()`.
+    /// would not sleep). Warns after 5 s of waiting, like C's `snd_use_lock_sync()`. Needs
+    /// `chain` exclusively: no borrow made through it may be alive (it would never end).
     #[track_caller]
-    pub fn take(&self) -> Option<KBox<T>> {
+    pub fn take(&self, _chain: &mut CallChain) -> Option<KBox<T>> {
         crate::might_sleep();
         let value = self.slot.lock().take()?;
         // No new borrow can find `value` now; wait for the ones that did.
@@ -119,8 +126,8 @@ impl<T> Published<T> {
 
 impl<T: Sync> Published<T> {
     /// Borrows the published value, or returns `None` if there is none. Never sleeps: callable
-    /// from interrupt context.
-    pub fn borrow(&self) -> Option<Borrowed<'_, T>> {
+    /// from interrupt context. The borrow holds `chain` shared until it ends.
+    pub fn borrow<'a>(&'a self, _chain: &'a CallChain) -> Option<Borrowed<'a, T>> {
         let slot = self.slot.lock();
         let value = NonNull::from(&**slot.as_ref()?);
         let token = self.users.enter();
@@ -154,5 +161,38 @@ impl<T> Deref for Borrowed<'_, T> {
         // `_token` lives, which is at least as long as `self`; it is only shared (`T: Sync`
         // was required to borrow).
         unsafe { self.value.as_ref() }
+    }
+}
+
+/// One call chain's right to borrow [`Published`] values and to wait for borrows to end.
+///
+/// A [`Borrowed`] holds its chain shared; [`Published::take`] needs it exclusively. A chain is
+/// one thread of control entered from C (a callback, a work item, a module's init); the layer
+/// makes one per callback and hands it to the driver: `&mut` where the callback may sleep,
+/// `&` where it may not (e.g. a sequencer event callback).
+///
+/// # Invariants
+///
+/// While a `CallChain` is borrowed mutably, no borrow of a [`Published`] is alive on its
+/// thread of control except those made through it (and those cannot be, as they hold it
+/// shared). It stays on that thread (neither `Send` nor `Sync`).
+pub struct CallChain {
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl CallChain {
+    /// A chain for a thread of control that was just entered.
+    ///
+    /// # Safety
+    ///
+    /// If the chain is ever used mutably (handed out as `&mut`), the caller holds no
+    /// [`Borrowed`] on this thread of control, and none is made while the chain exists except
+    /// through it: an entry point called by C (a callback, a work item, a test case), not code
+    /// running under a borrow. A chain only ever handed out shared may be made anywhere.
+    pub unsafe fn new() -> Self {
+        // INVARIANT: the caller guarantees it.
+        Self {
+            _not_send: PhantomData,
+        }
     }
 }

@@ -122,9 +122,10 @@ impl WaitQueue {
     /// `file` and `table` must be the arguments of a running `poll` file operation (`table`
     /// may be null), and `self` must outlive the file's use of the table: the queue is freed
     /// only after the file is released, as the VFS guarantees for state owned by an open file.
-    pub unsafe fn poll_wait(&self, file: *mut bindings::file, table: *mut bindings::poll_table) {
-        // SAFETY: the caller guarantees `file` and `table`; `head` is initialised and pinned.
-        unsafe { bindings::poll_wait(file, self.head.get(), table) };
+    pub unsafe fn poll_wait(&self, file: *mut PollFile, table: *mut PollTable) {
+        // SAFETY: the caller guarantees `file` and `table` (both transparent over the C
+        // types); `head` is initialised and pinned.
+        unsafe { bindings::poll_wait(file.cast(), self.head.get(), table.cast()) };
     }
 
     /// Wakes every task sleeping in [`WaitQueue::wait_until`] so it rechecks its condition.
@@ -208,3 +209,15 @@ unsafe fn sleep_in_state(
     unsafe { bindings::finish_wait(head, entry) };
     wakeup
 }
+
+/// The file of a running `poll()` file operation, as C hands it to a driver.
+///
+/// C: `struct file`.
+#[repr(transparent)]
+pub struct PollFile(Opaque<bindings::file>);
+
+/// The poll table of a running `poll()` file operation.
+///
+/// C: `poll_table`.
+#[repr(transparent)]
+pub struct PollTable(Opaque<bindings::poll_table>);

@@ -53,7 +53,7 @@ module! {
 }
 
 /// C: `SNDRV_CARDS`.
-pub const CARDS: usize = kernel::bindings::SNDRV_CARDS as usize;
+pub const CARDS: usize = snd::card::MAX_CARDS;
 
 /// C: `{1, [1 ... (SNDRV_CARDS - 1)] = 0}`.
 const ENABLE_DEFAULT: [bool; CARDS] = {

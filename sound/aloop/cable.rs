@@ -13,21 +13,20 @@ use kernel::{
     workqueue::{impl_has_work, new_work, Work},
 };
 use snd::jiffies_timer::jiffies;
-use snd::pcm::{Direction, Hardware, OpenSubstream, State};
+use snd::pcm::{Buffer, Direction, Hardware, OpenSubstream, State};
 use snd::timer::{TimerId, TimerInstance};
 use snd_sync::{new_irq_spinlock, IrqSpinLock};
 
 /// The device's capabilities. C: `loopback_pcm_hardware`.
 pub const LOOPBACK_HW: Hardware = {
-    use kernel::bindings::*;
-    use snd::pcm::Format;
+    use snd::pcm::{info, rates, Format};
     Hardware {
-        info: SNDRV_PCM_INFO_INTERLEAVED
-            | SNDRV_PCM_INFO_MMAP
-            | SNDRV_PCM_INFO_MMAP_VALID
-            | SNDRV_PCM_INFO_PAUSE
-            | SNDRV_PCM_INFO_RESUME
-            | SNDRV_PCM_INFO_NONINTERLEAVED,
+        info: info::INTERLEAVED
+            | info::MMAP
+            | info::MMAP_VALID
+            | info::PAUSE
+            | info::RESUME
+            | info::NONINTERLEAVED,
         formats: Format::S16_LE.bit()
             | Format::S16_BE.bit()
             | Format::S24_LE.bit()
@@ -44,7 +43,7 @@ pub const LOOPBACK_HW: Hardware = {
             | Format::DSD_U32_LE.bit()
             | Format::DSD_U32_BE.bit(),
         subformats: 0,
-        rates: SNDRV_PCM_RATE_CONTINUOUS | SNDRV_PCM_RATE_8000_768000,
+        rates: rates::CONTINUOUS | rates::R8000_768000,
         rate_min: 8000,
         rate_max: 768000,
         channels_min: 1,
@@ -248,6 +247,8 @@ pub fn clear_capture_buf(capt: &mut CableEnd, bytes: u32) {
     if pos.silent_size.wrapping_add(bytes) > pos.pcm_buffer_size {
         bytes = pos.pcm_buffer_size.wrapping_sub(pos.silent_size);
     }
+    // Only a running capture is cleared: its buffer is there (C reaches `dma_area` the same).
+    let buffer = capt.substream.buffer();
     let runtime = capt.substream.runtime();
     let mut dst_off = pos.buf_pos;
     loop {
@@ -255,7 +256,9 @@ pub fn clear_capture_buf(capt: &mut CableEnd, bytes: u32) {
         let samples = runtime
             .bytes_to_frames(size as usize)
             .wrapping_mul(runtime.channels() as usize);
-        runtime.fill_silence(dst_off as usize, samples);
+        if let Some(buffer) = &buffer {
+            buffer.fill_silence(dst_off as usize, samples);
+        }
         pos.silent_size = pos.silent_size.wrapping_add(size);
         bytes = bytes.wrapping_sub(size);
         if bytes == 0 || size == 0 {
@@ -267,22 +270,29 @@ pub fn clear_capture_buf(capt: &mut CableEnd, bytes: u32) {
 
 /// Copies `size` bytes of each channel of a non-interleaved buffer.
 /// C: `copy_play_buf_part_n()`.
-fn copy_play_buf_part_n(play: &CableEnd, capt: &CableEnd, size: u32, src_off: u32, dst_off: u32) {
-    let capt_rt = capt.substream.runtime();
-    let play_rt = play.substream.runtime();
-    let channels = capt_rt.channels();
+fn copy_play_buf_part_n(
+    (play, src): (&CableEnd, Option<&Buffer<'_>>),
+    (capt, dst): (&CableEnd, Option<&Buffer<'_>>),
+    size: u32,
+    src_off: u32,
+    dst_off: u32,
+) {
+    let (Some(src), Some(dst)) = (src, dst) else {
+        return;
+    };
+    let channels = capt.substream.runtime().channels();
     // C divides by `runtime->channels`, never 0 for a configured stream.
     let per_channel = |x: u32| x.checked_div(channels).unwrap_or(0);
     let size_p_ch = per_channel(size);
     let src_off_ch = per_channel(src_off);
     let dst_off_ch = per_channel(dst_off);
     for i in 0..channels {
-        capt_rt.copy_from(
+        dst.copy_from(
             capt.pos
                 .channel_buf_n
                 .wrapping_mul(i)
                 .wrapping_add(dst_off_ch) as usize,
-            play_rt,
+            src,
             play.pos
                 .channel_buf_n
                 .wrapping_mul(i)
@@ -324,7 +334,10 @@ pub fn copy_play_buf(play: &CableEnd, capt: &mut CableEnd, bytes: u32) {
     }
 
     let interleaved = runtime.access().is_interleaved();
-    let capt_rt = capt.substream.runtime();
+    // Both ends run (the caller checked their running bits under the cable lock), so both
+    // buffers are there; the accesses keep them until the copy is done.
+    let src = play.substream.buffer();
+    let dst = capt.substream.buffer();
     loop {
         let mut size = bytes;
         if src_off.wrapping_add(size) > play.pos.pcm_buffer_size {
@@ -334,9 +347,17 @@ pub fn copy_play_buf(play: &CableEnd, capt: &mut CableEnd, bytes: u32) {
             size = capt.pos.pcm_buffer_size.saturating_sub(dst_off);
         }
         if interleaved {
-            capt_rt.copy_from(dst_off as usize, runtime, src_off as usize, size as usize);
+            if let (Some(src), Some(dst)) = (&src, &dst) {
+                dst.copy_from(dst_off as usize, src, src_off as usize, size as usize);
+            }
         } else {
-            copy_play_buf_part_n(play, capt, size, src_off, dst_off);
+            copy_play_buf_part_n(
+                (play, src.as_deref()),
+                (capt, dst.as_deref()),
+                size,
+                src_off,
+                dst_off,
+            );
         }
         capt.pos.silent_size = 0;
         bytes = bytes.wrapping_sub(size);
@@ -353,6 +374,8 @@ pub fn copy_play_buf(play: &CableEnd, capt: &mut CableEnd, bytes: u32) {
             .unwrap_or(0);
     }
 
+    drop(src);
+    drop(dst);
     if clear_bytes > 0 {
         clear_capture_buf(capt, clear_bytes);
         capt.pos.silent_size = 0;

@@ -116,12 +116,12 @@ impl Control for SlaveFormat {
     const ACCESS: u32 = access::READ;
 
     fn info(info: &mut ElemInfo) -> Result {
-        info.set_integer(1, 0, Format::LAST.0.into(), 1);
+        info.set_integer(1, 0, Format::LAST.raw().into(), 1);
         Ok(())
     }
 
     fn get(chip: &Loopback, id: &ElemId, value: &mut ElemValue) -> Result {
-        value.set_integer(0, with_setup(chip, id, |s| s.format.0)?.into());
+        value.set_integer(0, with_setup(chip, id, |s| s.format.raw())?.into());
         Ok(())
     }
 }

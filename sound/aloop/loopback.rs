@@ -6,7 +6,7 @@
 use crate::cable::Cable;
 use crate::{controls, pcm_ops::LoopbackOps, proc};
 use kernel::{c_str, new_mutex, prelude::*, sync::Arc, sync::Mutex};
-use snd::card::{OwnedCard, PowerState};
+use snd::card::{OwnedCard, PowerState, RegisteredCard};
 use snd::control::ElemId;
 use snd::pcm::{Access, Format};
 use snd::platform::{self, Device};
@@ -157,10 +157,10 @@ impl Loopback {
 pub struct LoopbackDriver;
 
 impl platform::Driver for LoopbackDriver {
-    type Data = OwnedCard<Loopback>;
+    type Data = RegisteredCard<Loopback>;
 
     /// C: `loopback_probe()`.
-    fn probe(device: &Device) -> Result<Pin<KBox<OwnedCard<Loopback>>>> {
+    fn probe(device: &Device) -> Result<Pin<KBox<RegisteredCard<Loopback>>>> {
         let mut dev = device.id();
         if dev < 0 || dev as usize >= crate::CARDS {
             device.warn(format_args!("Invalid card index {dev}, using default 0\n"));
@@ -200,18 +200,18 @@ impl platform::Driver for LoopbackDriver {
             loopback,
             format_args!("Loopback {}", dev.wrapping_add(1)),
         );
-        card.register()?;
+        let card = card.register()?;
         KBox::pin(card, GFP_KERNEL).map_err(Into::into)
     }
 
     /// C: `loopback_suspend()`.
-    fn suspend(card: &OwnedCard<Loopback>) -> Result {
+    fn suspend(card: &RegisteredCard<Loopback>) -> Result {
         card.set_power_state(PowerState::D3hot);
         Ok(())
     }
 
     /// C: `loopback_resume()`.
-    fn resume(card: &OwnedCard<Loopback>) -> Result {
+    fn resume(card: &RegisteredCard<Loopback>) -> Result {
         card.set_power_state(PowerState::D0);
         Ok(())
     }

@@ -11,7 +11,8 @@ use snd::card::Card;
 use snd::jiffies_timer::{jiffies, JiffiesTimer, TimerCallback};
 use snd::new_jiffies_timer;
 use snd::pcm::{
-    Direction, HwParam, HwParams, HwRule, OpenSetup, OpenSubstream, Ops, State, Substream, Trigger,
+    Buffer, Direction, Hardware, HwParams, HwRule, HwVar, IntervalParam, MaskParam, OpenSetup,
+    OpenSubstream, Ops, State, Substream, Trigger,
 };
 
 /// What one open substream's callbacks and timer need.
@@ -320,7 +321,12 @@ impl Ops for LoopbackOps {
     }
 
     /// C: `loopback_prepare()`.
-    fn prepare(_chip: &Loopback, open: &LoopbackStream, substream: &Substream) -> Result {
+    fn prepare(
+        _chip: &Loopback,
+        open: &LoopbackStream,
+        substream: &Substream,
+        buffer: &Buffer<'_>,
+    ) -> Result {
         let ctx = open.ctx();
         open.timer.cancel_sync();
         let runtime = substream.runtime();
@@ -336,7 +342,7 @@ impl Ops for LoopbackOps {
         let buffer_bytes = runtime.frames_to_bytes(runtime.buffer_size()) as u32;
         let capture = substream.direction() == Direction::Capture;
         if capture {
-            runtime.fill_silence(
+            buffer.fill_silence(
                 0,
                 runtime
                     .buffer_size()
@@ -453,7 +459,7 @@ fn open_end(
     let notify = ctx.setup(|s| s.notify);
     let stream = KBox::pin_init(LoopbackStream::new(ctx), GFP_KERNEL)?;
     // C ignores this result.
-    let _ = setup.constraint_integer(HwParam::Periods);
+    let _ = setup.constraint_integer(IntervalParam::Periods);
     // Dynamic rules read the cable's current limits; the PCM core's own are cached.
     setup.add_rule::<RuleFormat>()?;
     setup.add_rule::<RuleRate>()?;
@@ -472,7 +478,7 @@ fn open_end(
 }
 
 /// The cable's limits, as the rules read them.
-fn cable_hw(open: &LoopbackStream) -> kernel::bindings::snd_pcm_hardware {
+fn cable_hw(open: &LoopbackStream) -> Hardware {
     open.ctx().cable.state.lock().hw
 }
 
@@ -481,10 +487,10 @@ pub struct RuleFormat;
 
 impl HwRule for RuleFormat {
     type Open = LoopbackStream;
-    const VAR: HwParam = HwParam::Format;
+    const VAR: HwVar = HwVar::Mask(MaskParam::Format);
 
     fn apply(open: &LoopbackStream, params: &mut HwParams) -> Result<bool> {
-        params.refine_mask(Self::VAR, cable_hw(open).formats)
+        params.refine_mask(MaskParam::Format, cable_hw(open).formats)
     }
 }
 
@@ -493,11 +499,11 @@ pub struct RuleRate;
 
 impl HwRule for RuleRate {
     type Open = LoopbackStream;
-    const VAR: HwParam = HwParam::Rate;
+    const VAR: HwVar = HwVar::Interval(IntervalParam::Rate);
 
     fn apply(open: &LoopbackStream, params: &mut HwParams) -> Result<bool> {
         let hw = cable_hw(open);
-        params.refine_range(Self::VAR, hw.rate_min, hw.rate_max)
+        params.refine_range(IntervalParam::Rate, hw.rate_min, hw.rate_max)
     }
 }
 
@@ -506,11 +512,11 @@ pub struct RuleChannels;
 
 impl HwRule for RuleChannels {
     type Open = LoopbackStream;
-    const VAR: HwParam = HwParam::Channels;
+    const VAR: HwVar = HwVar::Interval(IntervalParam::Channels);
 
     fn apply(open: &LoopbackStream, params: &mut HwParams) -> Result<bool> {
         let hw = cable_hw(open);
-        params.refine_range(Self::VAR, hw.channels_min, hw.channels_max)
+        params.refine_range(IntervalParam::Channels, hw.channels_min, hw.channels_max)
     }
 }
 
@@ -519,12 +525,12 @@ pub struct RulePeriodBytes;
 
 impl HwRule for RulePeriodBytes {
     type Open = LoopbackStream;
-    const VAR: HwParam = HwParam::PeriodBytes;
+    const VAR: HwVar = HwVar::Interval(IntervalParam::PeriodBytes);
 
     fn apply(open: &LoopbackStream, params: &mut HwParams) -> Result<bool> {
         let hw = cable_hw(open);
         params.refine_range(
-            Self::VAR,
+            IntervalParam::PeriodBytes,
             hw.period_bytes_min as u32,
             hw.period_bytes_max as u32,
         )

@@ -7,8 +7,8 @@
 
 use crate::loopback::NO_PITCH;
 
-/// C: `HZ`. (`bindings::HZ` is the uapi's 100, not the kernel's tick rate.)
-pub const HZ: u32 = kernel::bindings::CONFIG_HZ;
+/// C: `HZ`, the kernel's tick rate.
+pub const HZ: u32 = snd::jiffies_timer::HZ;
 
 /// C: `NO_PITCH`, as the divisor of `frac_pos()`'s 64-bit arithmetic.
 const NO_PITCH_U64: u64 = NO_PITCH as u64;

@@ -94,15 +94,16 @@ pub fn open(source: &[u8], substream: &Substream, cable: &Arc<Cable>) -> Result 
         state.snd_timer_stream = substream.direction();
         state.snd_timer_id = tid;
     }
-    let instance = TimerInstance::open(card.id(), &tid, cable.clone()).inspect_err(|e| {
-        card.err(format_args!(
-            "snd_timer_open ({},{},{}) failed with {}",
-            tid.card,
-            tid.device,
-            tid.subdevice,
-            e.to_errno()
-        ))
-    })?;
+    let instance =
+        TimerInstance::open(card.id().as_cstr(), &tid, cable.clone()).inspect_err(|e| {
+            card.err(format_args!(
+                "snd_timer_open ({},{},{}) failed with {}",
+                tid.card,
+                tid.device,
+                tid.subdevice,
+                e.to_errno()
+            ))
+        })?;
     cable.state.lock().snd_timer = Some(instance);
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::position::{StreamPos, HZ};
 use kernel::{c_str, prelude::*, str::CStr, sync::Arc};
 use snd::card::OwnedCard;
 use snd::control::{Element, Iface};
-use snd::pcm::{Direction, Format, HwParam, HwParams, HwRule};
+use snd::pcm::{Direction, Format, HwParams, HwRule, IntervalParam, MaskParam};
 use snd::platform::DeviceRegistration;
 use snd_kunit::{kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, Test};
 
@@ -241,11 +241,11 @@ fn rules_follow_the_cable(test: &mut Test<'_>) {
 
     kunit_expect_eq!(test, RuleFormat::apply(&stream, &mut p), Ok(true));
     kunit_expect_eq!(test, RuleFormat::apply(&stream, &mut p), Ok(false));
-    kunit_expect_eq!(test, p.mask(HwParam::Format), LOOPBACK_HW.formats);
+    kunit_expect_eq!(test, p.mask(MaskParam::Format), LOOPBACK_HW.formats);
     kunit_expect_eq!(test, RuleRate::apply(&stream, &mut p), Ok(true));
-    kunit_expect_eq!(test, p.range(HwParam::Rate), (8000, 768000));
+    kunit_expect_eq!(test, p.range(IntervalParam::Rate), (8000, 768000));
     kunit_expect_eq!(test, RuleChannels::apply(&stream, &mut p), Ok(true));
-    kunit_expect_eq!(test, p.range(HwParam::Channels), (1, 32));
+    kunit_expect_eq!(test, p.range(IntervalParam::Channels), (1, 32));
 
     {
         let mut state = cable.state.lock();
@@ -261,22 +261,26 @@ fn rules_follow_the_cable(test: &mut Test<'_>) {
         return;
     };
     kunit_expect_eq!(test, RuleFormat::apply(&stream, &mut p), Ok(true));
-    kunit_expect_eq!(test, p.mask(HwParam::Format), Format::S32_LE.bit());
+    kunit_expect_eq!(test, p.mask(MaskParam::Format), Format::S32_LE.bit());
     kunit_expect_eq!(test, RuleRate::apply(&stream, &mut p), Ok(true));
-    kunit_expect_eq!(test, p.range(HwParam::Rate), (44100, 44100));
+    kunit_expect_eq!(test, p.range(IntervalParam::Rate), (44100, 44100));
     kunit_expect_eq!(test, RuleChannels::apply(&stream, &mut p), Ok(true));
-    kunit_expect_eq!(test, p.range(HwParam::Channels), (1, 1));
+    kunit_expect_eq!(test, p.range(IntervalParam::Channels), (1, 1));
     kunit_expect_eq!(test, RulePeriodBytes::apply(&stream, &mut p), Ok(true));
-    kunit_expect_eq!(test, p.range(HwParam::PeriodBytes), (4096, 4096));
+    kunit_expect_eq!(test, p.range(IntervalParam::PeriodBytes), (4096, 4096));
 
     let Ok(mut p) = HwParams::new_any() else {
         return;
     };
-    kunit_expect_eq!(test, p.refine_range(HwParam::Rate, 48000, 48000), Ok(true));
+    kunit_expect_eq!(
+        test,
+        p.refine_range(IntervalParam::Rate, 48000, 48000),
+        Ok(true)
+    );
     kunit_expect_eq!(test, RuleRate::apply(&stream, &mut p), Err(EINVAL));
     kunit_expect_eq!(
         test,
-        p.refine_mask(HwParam::Format, Format::S16_LE.bit()),
+        p.refine_mask(MaskParam::Format, Format::S16_LE.bit()),
         Ok(true)
     );
     kunit_expect_eq!(test, RuleFormat::apply(&stream, &mut p), Err(EINVAL));

@@ -8,7 +8,6 @@ use crate::{
     synth::MidiSynth,
 };
 use kernel::{
-    bindings,
     error::code::{EINVAL, ENODEV, ENOMEM},
     new_mutex,
     prelude::*,
@@ -23,7 +22,7 @@ use snd::{
     },
 };
 
-const CARDS: usize = bindings::SNDRV_CARDS as usize;
+const CARDS: usize = snd::card::MAX_CARDS;
 
 /// A card's bridge client and how many rawmidi devices have ports on it.
 ///
@@ -74,7 +73,7 @@ impl Driver for MidiSynthDriver {
     fn probe(&self, dev: &SeqDevice) -> Result<DevicePorts> {
         let card = dev.card();
         let device = u32::try_from(dev.device()).map_err(|_| EINVAL)?;
-        if device >= bindings::SNDRV_RAWMIDI_DEVICES {
+        if device >= snd::rawmidi::DEVICES {
             return Err(EINVAL);
         }
         let card_index = usize::try_from(card.number()).map_err(|_| EINVAL)?;

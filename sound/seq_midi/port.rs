@@ -5,12 +5,13 @@
 //! C: the port description in `snd_seq_midisynth_probe()`; pure functions, tested in KUnit.
 
 use core::fmt::{self, Write};
-use kernel::bindings;
+use snd::rawmidi::{info_flags, DEVICES};
+use snd::seq::client::{cap, dir, port_type};
 
 /// Ports per rawmidi device: port numbers are `device * PORTS_PER_DEVICE + subdevice`.
 ///
 /// C: `256 / SNDRV_RAWMIDI_DEVICES`.
-pub const PORTS_PER_DEVICE: u32 = 256 / bindings::SNDRV_RAWMIDI_DEVICES;
+pub const PORTS_PER_DEVICE: u32 = 256 / DEVICES;
 
 /// The longest port name (the C array holds 64 bytes with the NUL).
 const NAME_MAX: usize = 63;
@@ -105,26 +106,22 @@ pub struct PortKind {
 /// C: the `port->capability` and `port->direction` lines of `snd_seq_midisynth_probe()`.
 pub fn port_kind(flags: u32, sub: u32, output_count: u32, input_count: u32) -> PortKind {
     let mut capability = 0;
-    if flags & bindings::SNDRV_RAWMIDI_INFO_OUTPUT != 0 && sub < output_count {
-        capability |= bindings::SNDRV_SEQ_PORT_CAP_WRITE
-            | bindings::SNDRV_SEQ_PORT_CAP_SYNC_WRITE
-            | bindings::SNDRV_SEQ_PORT_CAP_SUBS_WRITE;
+    if flags & info_flags::OUTPUT != 0 && sub < output_count {
+        capability |= cap::WRITE | cap::SYNC_WRITE | cap::SUBS_WRITE;
     }
-    if flags & bindings::SNDRV_RAWMIDI_INFO_INPUT != 0 && sub < input_count {
-        capability |= bindings::SNDRV_SEQ_PORT_CAP_READ
-            | bindings::SNDRV_SEQ_PORT_CAP_SYNC_READ
-            | bindings::SNDRV_SEQ_PORT_CAP_SUBS_READ;
+    if flags & info_flags::INPUT != 0 && sub < input_count {
+        capability |= cap::READ | cap::SYNC_READ | cap::SUBS_READ;
     }
-    let both = bindings::SNDRV_SEQ_PORT_CAP_WRITE | bindings::SNDRV_SEQ_PORT_CAP_READ;
-    if capability & both == both && flags & bindings::SNDRV_RAWMIDI_INFO_DUPLEX != 0 {
-        capability |= bindings::SNDRV_SEQ_PORT_CAP_DUPLEX;
+    let both = cap::WRITE | cap::READ;
+    if capability & both == both && flags & info_flags::DUPLEX != 0 {
+        capability |= cap::DUPLEX;
     }
     let mut direction = 0;
-    if capability & bindings::SNDRV_SEQ_PORT_CAP_READ != 0 {
-        direction |= bindings::SNDRV_SEQ_PORT_DIR_INPUT as u8;
+    if capability & cap::READ != 0 {
+        direction |= dir::INPUT;
     }
-    if capability & bindings::SNDRV_SEQ_PORT_CAP_WRITE != 0 {
-        direction |= bindings::SNDRV_SEQ_PORT_DIR_OUTPUT as u8;
+    if capability & cap::WRITE != 0 {
+        direction |= dir::OUTPUT;
     }
     PortKind {
         capability,
@@ -133,9 +130,7 @@ pub fn port_kind(flags: u32, sub: u32, output_count: u32, input_count: u32) -> P
 }
 
 /// Every bridge port is a generic MIDI hardware port. C: `port->type`.
-pub const PORT_TYPE: u32 = bindings::SNDRV_SEQ_PORT_TYPE_MIDI_GENERIC
-    | bindings::SNDRV_SEQ_PORT_TYPE_HARDWARE
-    | bindings::SNDRV_SEQ_PORT_TYPE_PORT;
+pub const PORT_TYPE: u32 = port_type::MIDI_GENERIC | port_type::HARDWARE | port_type::PORT;
 
 /// MIDI channels per port. C: `port->midi_channels = 16`.
 pub const MIDI_CHANNELS: i32 = 16;

@@ -5,19 +5,25 @@
 use crate::{INPUT_BUFFER_SIZE, OUTPUT_BUFFER_SIZE};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{
-    bindings,
     error::code::{EINVAL, ENODEV, ENOMEM},
+    new_mutex,
     prelude::*,
-    sync::Arc,
+    sync::{Arc, Mutex},
 };
 use snd::{
-    rawmidi::{self, InputHandler, InputSubstream, RawMidi},
-    seq::{client::KernelClient, client::PortOps, midi_event::MidiCodec, Event, EventBuf},
+    new_stream_slot,
+    rawmidi::{self, InputHandler, InputSubstream, RawMidi, StreamSlot},
+    seq::{
+        client::{KernelClient, PortOps},
+        kind,
+        midi_event::{MidiDecoder, MidiEncoder, MAX_MIDI_EVENT_BUF},
+        Event,
+    },
 };
-use snd_sync::{new_published, Published};
+use snd_sync::CallChain;
 
 /// Where MIDI bytes go: the rawmidi output, or a fake one in tests.
-pub trait MidiWriter: Send + Sync {
+pub trait MidiWriter: Sync {
     /// Free room in the output buffer, in bytes.
     fn avail(&self) -> usize;
     /// Queues bytes; how many were taken.
@@ -54,15 +60,15 @@ pub fn dump_midi(out: &impl MidiWriter, data: &[u8]) -> Result {
 /// express are dropped); a refused write resets the running status.
 ///
 /// C: the body of `event_process_midi()` after it has the substream.
-pub fn send_event(out: &impl MidiWriter, codec: &MidiCodec, event: &Event) {
-    if event.kind() == bindings::SNDRV_SEQ_EVENT_SYSEX {
+pub fn send_event(out: &impl MidiWriter, codec: &MidiDecoder, event: &Event) {
+    if event.kind() == kind::SYSEX {
         if !event.is_variable_length() {
             // C: pr_debug("invalid sysex event flags") and nothing else.
             return;
         }
         // Like C, a chunk that does not fit ends the dump; the rest is not sent.
         let _ = event.dump_variable(|chunk| dump_midi(out, chunk));
-        codec.reset_decode();
+        codec.reset();
     } else {
         let mut msg = [0u8; 10];
         let Ok(len) = codec.decode(event, &mut msg) else {
@@ -70,7 +76,7 @@ pub fn send_event(out: &impl MidiWriter, codec: &MidiCodec, event: &Event) {
         };
         let bytes = msg.get(..len).unwrap_or(&[]);
         if dump_midi(out, bytes).is_err() {
-            codec.reset_decode();
+            codec.reset();
         }
     }
 }
@@ -78,8 +84,12 @@ pub fn send_event(out: &impl MidiWriter, codec: &MidiCodec, event: &Event) {
 /// The input side of a port: turns incoming MIDI bytes into events for its subscribers.
 ///
 /// C: `snd_midi_input_event()` and the input half of `struct seq_midisynth`.
+#[pin_data]
 pub struct InputSide {
-    codec: Arc<MidiCodec>,
+    /// The encoder: the input work uses it, subscribing resets it. C: the encode half of
+    /// `msynth->parser`, under its own spinlock.
+    #[pin]
+    encoder: Mutex<MidiEncoder>,
     client: Arc<KernelClient>,
     port: u8,
     /// Set while a subscription is active (C: `input_substream` published); bytes that
@@ -92,7 +102,7 @@ impl InputHandler for InputSide {
         if !self.active.load(Ordering::Acquire) {
             return;
         }
-        let mut event = EventBuf::new();
+        let mut encoder = self.encoder.lock();
         let mut buf = [0u8; 16];
         while input.avail() > 0 {
             // C retries while bytes are available; a failing read ends the loop here
@@ -101,14 +111,14 @@ impl InputHandler for InputSide {
                 break;
             };
             for &byte in buf.get(..n).unwrap_or(&[]) {
-                if !self.codec.encode_byte(byte, &mut event) {
+                let Some(mut event) = encoder.encode_byte(byte) else {
                     continue;
-                }
+                };
                 event.set_source_port(self.port);
                 event.to_subscribers();
-                // C ignores the result too: nobody subscribed is not an error.
+                // C ignores the result too: nobody subscribed is not an error. Dropping the
+                // event clears it (C: memset).
                 let _ = self.client.dispatch(&mut event, true, 0);
-                event.clear();
             }
         }
     }
@@ -121,14 +131,15 @@ impl InputHandler for InputSide {
 pub struct MidiSynth {
     rawmidi: RawMidi,
     subdevice: i32,
-    codec: Arc<MidiCodec>,
+    /// The output's running status. C: the decode half of `msynth->parser`.
+    decoder: MidiDecoder,
     input_side: Arc<InputSide>,
     /// The open input while someone reads from the port.
     #[pin]
-    input: Published<rawmidi::Input<InputSide>>,
+    input: StreamSlot<rawmidi::Input<InputSide>>,
     /// The open output while someone writes to the port; see the crate docs (seed 001).
     #[pin]
-    output: Published<rawmidi::Output>,
+    output: StreamSlot<rawmidi::Output>,
 }
 
 impl MidiSynth {
@@ -142,25 +153,23 @@ impl MidiSynth {
         client: Arc<KernelClient>,
         port: u8,
     ) -> Result<impl PinInit<Self, Error>> {
-        let codec = Arc::new(
-            MidiCodec::new(bindings::MAX_MIDI_EVENT_BUF as usize)?,
-            GFP_KERNEL,
-        )?;
-        let input_side = Arc::new(
-            InputSide {
-                codec: codec.clone(),
+        let encoder = new_mutex!(MidiEncoder::new(MAX_MIDI_EVENT_BUF)?, "seq_midi::encoder");
+        let input_side = Arc::pin_init(
+            pin_init!(InputSide {
+                encoder <- encoder,
                 client,
                 port,
                 active: AtomicBool::new(false),
-            },
+            }),
             GFP_KERNEL,
         )?;
-        let input = new_published!("seq_midi::input");
-        let output = new_published!("seq_midi::output");
+        let decoder = MidiDecoder::new()?;
+        let input = new_stream_slot!("seq_midi::input");
+        let output = new_stream_slot!("seq_midi::output");
         Ok(try_pin_init!(Self {
             rawmidi,
             subdevice,
-            codec,
+            decoder,
             input_side,
             input <- input,
             output <- output,
@@ -180,14 +189,14 @@ impl MidiSynth {
 
 impl PortOps for MidiSynth {
     /// Opens the input and starts it. C: `midisynth_subscribe()`.
-    fn subscribe(&self) -> Result {
+    fn subscribe(&self, _chain: &mut CallChain) -> Result {
         let input = self.rawmidi.open_input(
             self.subdevice,
             Self::params(INPUT_BUFFER_SIZE.get(), false),
             self.input_side.clone(),
         )?;
         let input = KBox::new(input, GFP_KERNEL)?;
-        self.codec.reset_encode();
+        self.input_side.encoder.lock().reset();
         self.input_side.active.store(true, Ordering::Release);
         input.start();
         self.input.publish(input).map_err(|_| EINVAL)?;
@@ -195,20 +204,20 @@ impl PortOps for MidiSynth {
     }
 
     /// Stops reporting input, then releases it. C: `midisynth_unsubscribe()`.
-    fn unsubscribe(&self) -> Result {
+    fn unsubscribe(&self, chain: &mut CallChain) -> Result {
         self.input_side.active.store(false, Ordering::Release);
         // The release cancels (and waits for) the input work before it returns.
-        drop(self.input.take().ok_or(EINVAL)?);
+        drop(self.input.take(chain).ok_or(EINVAL)?);
         Ok(())
     }
 
     /// Opens the output, sets its parameters, and only then publishes it.
     /// C: `midisynth_use()`.
-    fn use_port(&self) -> Result {
+    fn use_port(&self, _chain: &mut CallChain) -> Result {
         let output = self
             .rawmidi
             .open_output(self.subdevice, Self::params(OUTPUT_BUFFER_SIZE.get(), true))?;
-        self.codec.reset_decode();
+        self.decoder.reset();
         let output = KBox::new(output, GFP_KERNEL)?;
         self.output.publish(output).map_err(|_| EINVAL)?;
         Ok(())
@@ -216,8 +225,8 @@ impl PortOps for MidiSynth {
 
     /// Unpublishes the output, waits for every event in flight, then drains and releases
     /// it. C: `midisynth_unuse()`.
-    fn unuse_port(&self) -> Result {
-        let output = self.output.take().ok_or(EINVAL)?;
+    fn unuse_port(&self, chain: &mut CallChain) -> Result {
+        let output = self.output.take(chain).ok_or(EINVAL)?;
         // C returns the release's result; the drain's is ignored there too.
         let _ = output.drain();
         drop(output);
@@ -225,9 +234,16 @@ impl PortOps for MidiSynth {
     }
 
     /// C: `event_process_midi()`: `ENODEV` when no output is open.
-    fn event_input(&self, event: &Event, _direct: bool, _atomic: bool, _hop: i32) -> Result {
-        let output = self.output.borrow().ok_or(ENODEV)?;
-        send_event(&*output, &self.codec, event);
+    fn event_input(
+        &self,
+        chain: &CallChain,
+        event: &Event,
+        _direct: bool,
+        _atomic: bool,
+        _hop: i32,
+    ) -> Result {
+        let output = self.output.borrow(chain).ok_or(ENODEV)?;
+        send_event(&*output, &self.decoder, event);
         Ok(())
     }
 }

@@ -14,21 +14,26 @@ use crate::{
 };
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{
-    bindings,
     error::code::{EINVAL, ENOMEM},
     new_spinlock,
     prelude::*,
     sync::{Arc, SpinLock},
 };
-use snd::seq::{midi_event::MidiCodec, EventBuf, VariableEvent};
+use snd::rawmidi::info_flags;
+use snd::seq::client::{cap, dir};
+use snd::seq::{
+    kind,
+    midi_event::{MidiDecoder, MidiEncoder, MAX_MIDI_EVENT_BUF},
+    EventBuf, VariableEvent,
+};
 use snd_kunit::{
     interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, Test, Workers,
 };
-use snd_sync::{new_published, Published};
+use snd_sync::{new_published, CallChain, Published};
 
-const OUT: u32 = bindings::SNDRV_RAWMIDI_INFO_OUTPUT;
-const IN: u32 = bindings::SNDRV_RAWMIDI_INFO_INPUT;
-const DUPLEX: u32 = bindings::SNDRV_RAWMIDI_INFO_DUPLEX;
+const OUT: u32 = info_flags::OUTPUT;
+const IN: u32 = info_flags::INPUT;
+const DUPLEX: u32 = info_flags::DUPLEX;
 
 fn name_of(subname: &[u8], name: &[u8], ports: u32, card: i32, device: u32, sub: u32) -> KVec<u8> {
     let info = SubdeviceInfo {
@@ -70,15 +75,11 @@ fn port_names(test: &mut Test<'_>) {
 /// Output subdevices are writable, input ones readable, duplex when both and the device says
 /// so; the direction follows.
 fn port_capabilities(test: &mut Test<'_>) {
-    let w = bindings::SNDRV_SEQ_PORT_CAP_WRITE
-        | bindings::SNDRV_SEQ_PORT_CAP_SYNC_WRITE
-        | bindings::SNDRV_SEQ_PORT_CAP_SUBS_WRITE;
-    let r = bindings::SNDRV_SEQ_PORT_CAP_READ
-        | bindings::SNDRV_SEQ_PORT_CAP_SYNC_READ
-        | bindings::SNDRV_SEQ_PORT_CAP_SUBS_READ;
-    let d = bindings::SNDRV_SEQ_PORT_CAP_DUPLEX;
-    let dir_in = bindings::SNDRV_SEQ_PORT_DIR_INPUT as u8;
-    let dir_out = bindings::SNDRV_SEQ_PORT_DIR_OUTPUT as u8;
+    let w = cap::WRITE | cap::SYNC_WRITE | cap::SUBS_WRITE;
+    let r = cap::READ | cap::SYNC_READ | cap::SUBS_READ;
+    let d = cap::DUPLEX;
+    let dir_in = dir::INPUT;
+    let dir_out = dir::OUTPUT;
 
     let both = port_kind(OUT | IN | DUPLEX, 0, 1, 1);
     kunit_expect_eq!(test, both.capability, w | r | d);
@@ -98,18 +99,18 @@ fn port_capabilities(test: &mut Test<'_>) {
 /// Bytes in, events out, bytes back: the codec round trip through our wrapper, with running
 /// status on output and a sysex through the variable-length path.
 fn codec_round_trip(test: &mut Test<'_>) {
-    let Ok(codec) = MidiCodec::new(bindings::MAX_MIDI_EVENT_BUF as usize) else {
+    let (Ok(mut encoder), Ok(codec)) = (MidiEncoder::new(MAX_MIDI_EVENT_BUF), MidiDecoder::new())
+    else {
         kunit_require!(test, false, "codec not allocated");
         return;
     };
     let input = [
         0x90u8, 0x3c, 0x64, 0x90, 0x40, 0x50, 0xb0, 0x07, 0x40, 0xe0, 0x00, 0x40,
     ];
-    let mut event = EventBuf::new();
     let mut events = 0;
     let mut output = KVec::new();
     for &byte in &input {
-        if codec.encode_byte(byte, &mut event) {
+        if let Some(event) = encoder.encode_byte(byte) {
             events += 1;
             let mut buf = [0u8; 10];
             match codec.decode(&event, &mut buf) {
@@ -118,7 +119,6 @@ fn codec_round_trip(test: &mut Test<'_>) {
                 }
                 Err(e) => kunit_expect!(test, false, "decode failed: {:?}", e),
             }
-            event.clear();
         }
     }
     kunit_expect_eq!(test, events, 4);
@@ -129,20 +129,20 @@ fn codec_round_trip(test: &mut Test<'_>) {
         &[0x90, 0x3c, 0x64, 0x40, 0x50, 0xb0, 0x07, 0x40, 0xe0, 0x00, 0x40][..]
     );
     // After a reset the status byte is sent again.
-    codec.reset_decode();
-    let mut note = EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_NOTEON as u8);
+    codec.reset();
+    let mut note = EventBuf::of_kind(kind::NOTEON);
     note.set_note(0, 0x3c, 0x64);
     let mut buf = [0u8; 10];
     kunit_expect_eq!(test, codec.decode(&note, &mut buf), Ok(3));
     kunit_expect_eq!(test, &buf[..3], &[0x90, 0x3c, 0x64]);
     // A type MIDI cannot express.
-    let echo = EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_ECHO as u8);
+    let echo = EventBuf::of_kind(kind::ECHO);
     kunit_expect!(test, codec.decode(&echo, &mut buf).is_err());
     // A sysex comes in as one variable-length event.
     let sysex = [0xf0u8, 0x7e, 0x7f, 0x09, 0x01, 0xf7];
     let mut completed = None;
     for &byte in &sysex {
-        if codec.encode_byte(byte, &mut event) {
+        if let Some(event) = encoder.encode_byte(byte) {
             completed = event.variable_data().map(|d| d.len());
         }
     }
@@ -213,11 +213,8 @@ fn fake_writer(room: usize) -> Result<Pin<KBox<FakeWriter>>> {
 /// The event path writes whole messages or nothing: a full buffer gives ENOMEM and resets
 /// the running status; sysex goes out as its data; undecodable events send nothing.
 fn event_path_writes_whole_messages(test: &mut Test<'_>) {
-    let (Ok(codec), Ok(roomy), Ok(tight)) = (
-        MidiCodec::new(bindings::MAX_MIDI_EVENT_BUF as usize),
-        fake_writer(4096),
-        fake_writer(2),
-    ) else {
+    let (Ok(codec), Ok(roomy), Ok(tight)) = (MidiDecoder::new(), fake_writer(4096), fake_writer(2))
+    else {
         kunit_require!(test, false, "allocation failed");
         return;
     };
@@ -225,27 +222,19 @@ fn event_path_writes_whole_messages(test: &mut Test<'_>) {
     kunit_expect_eq!(test, tight.writes.load(Ordering::Relaxed), 0);
     kunit_expect_eq!(test, dump_midi(&*roomy, &[1, 2, 3]), Ok(()));
 
-    let mut note = EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_NOTEON as u8);
+    let mut note = EventBuf::of_kind(kind::NOTEON);
     note.set_note(0, 0x3c, 0x64);
     send_event(&*tight, &codec, &note);
     kunit_expect_eq!(test, tight.writes.load(Ordering::Relaxed), 0);
     // The failed write reset the running status: the next note has its status byte.
     send_event(&*roomy, &codec, &note);
     let sysex = [0xf0u8, 0x7e, 0x7f, 0x09, 0x01, 0xf7];
-    if let Ok(event) = VariableEvent::new(bindings::SNDRV_SEQ_EVENT_SYSEX as u8, &sysex) {
+    if let Ok(event) = VariableEvent::new(kind::SYSEX, &sysex) {
         send_event(&*roomy, &codec, &event);
     }
-    send_event(
-        &*roomy,
-        &codec,
-        &EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_ECHO as u8),
-    );
+    send_event(&*roomy, &codec, &EventBuf::of_kind(kind::ECHO));
     // A sysex without variable-length data is dropped.
-    send_event(
-        &*roomy,
-        &codec,
-        &EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_SYSEX as u8),
-    );
+    send_event(&*roomy, &codec, &EventBuf::of_kind(kind::SYSEX));
     let bytes = roomy.bytes.lock();
     kunit_expect_eq!(
         test,
@@ -278,14 +267,14 @@ fn output_teardown_waits_for_senders(test: &mut Test<'_>) {
     struct Race {
         #[pin]
         output: Published<Closable>,
-        codec: MidiCodec,
+        codec: MidiDecoder,
         sent: AtomicUsize,
         to_closed: AtomicUsize,
     }
     #[inline(never)]
     fn race() -> Result<Arc<Race>> {
         let output = new_published!("seq_midi::tests::output");
-        let codec = MidiCodec::new(bindings::MAX_MIDI_EVENT_BUF as usize)?;
+        let codec = MidiDecoder::new()?;
         Arc::pin_init(
             try_pin_init!(Race {
                 output <- output,
@@ -302,21 +291,25 @@ fn output_teardown_waits_for_senders(test: &mut Test<'_>) {
     };
     let r = race.clone();
     let senders = Workers::spawn_looping(2, move |_| {
-        if let Some(out) = r.output.borrow() {
-            let mut note = EventBuf::of_kind(bindings::SNDRV_SEQ_EVENT_NOTEON as u8);
+        // SAFETY: a work item's entry: no borrow is alive on it.
+        let chain = unsafe { CallChain::new() };
+        if let Some(out) = r.output.borrow(&chain) {
+            let mut note = EventBuf::of_kind(kind::NOTEON);
             note.set_note(0, 0x3c, 0x64);
             if out.closed.load(Ordering::Relaxed) {
                 r.to_closed.fetch_add(1, Ordering::Relaxed);
             }
             send_event(&*out, &r.codec, &note);
             r.sent.fetch_add(1, Ordering::Relaxed);
-        }
+        };
     });
     let Ok(senders) = senders else {
         kunit_require!(test, false, "could not start the senders");
         return;
     };
     kunit_expect!(test, senders.wait_started(), "senders never started");
+    // SAFETY: the test case's entry: no borrow is alive on this thread.
+    let mut chain = unsafe { CallChain::new() };
     for cycle in 0..CYCLES {
         let Ok(writer) = fake_writer(4096) else {
             break;
@@ -333,7 +326,7 @@ fn output_teardown_waits_for_senders(test: &mut Test<'_>) {
         };
         kunit_expect!(test, race.output.publish(closable).is_ok());
         interleave(cycle);
-        if let Some(taken) = race.output.take() {
+        if let Some(taken) = race.output.take(&mut chain) {
             taken.closed.store(true, Ordering::Relaxed);
         }
     }

@@ -16,13 +16,13 @@
 use crate::{queue::ReadQueue, record::Record};
 use core::pin::Pin;
 use kernel::{
-    bindings,
     error::Result,
     ffi::{c_int, c_uint, c_ulong, c_void},
     prelude::*,
     types::ForeignOwnable,
 };
 use snd::{info::InfoBuffer, seq::Event};
+use snd_sync::{PollFile, PollTable};
 
 /// How C holds a queue.
 type Owned = Pin<KBox<ReadQueue>>;
@@ -113,10 +113,11 @@ pub unsafe extern "C" fn snd_seq_oss_readq_puts(
 pub unsafe extern "C" fn snd_seq_oss_readq_sysex(
     q: *mut ReadQueue,
     dev: c_int,
-    ev: *mut bindings::snd_seq_event,
+    ev: *mut Event,
 ) -> c_int {
-    // SAFETY: the sequencer core keeps the event and its data alive during its callback.
-    let event = unsafe { Event::from_raw(ev) };
+    // SAFETY: the sequencer core keeps the event and its data alive during its callback;
+    // `Event` is transparent over `struct snd_seq_event`.
+    let event = unsafe { Event::from_ptr(ev) };
     // SAFETY: the caller's guarantee.
     errno(unsafe { queue(q) }.sysex(dev, event))
 }
@@ -218,8 +219,8 @@ pub unsafe extern "C" fn snd_seq_oss_readq_set_timeout(q: *mut ReadQueue, timeou
 #[no_mangle]
 pub unsafe extern "C" fn snd_seq_oss_readq_poll(
     q: *mut ReadQueue,
-    file: *mut bindings::file,
-    wait: *mut bindings::poll_table,
+    file: *mut PollFile,
+    wait: *mut PollTable,
 ) -> c_uint {
     // SAFETY: the caller's guarantee.
     let queue = unsafe { queue(q) };
@@ -236,12 +237,10 @@ pub unsafe extern "C" fn snd_seq_oss_readq_poll(
 ///
 /// `q` satisfies the module's contract; `buf` is the buffer of a running info read.
 #[no_mangle]
-pub unsafe extern "C" fn snd_seq_oss_readq_info_read(
-    q: *mut ReadQueue,
-    buf: *mut bindings::snd_info_buffer,
-) {
-    // SAFETY: the caller passes the buffer of the running read callback.
-    let buffer = unsafe { InfoBuffer::from_raw(buf) };
+pub unsafe extern "C" fn snd_seq_oss_readq_info_read(q: *mut ReadQueue, buf: *mut InfoBuffer) {
+    // SAFETY: the caller passes the buffer of the running read callback (`InfoBuffer` is
+    // transparent over `struct snd_info_buffer`).
+    let buffer = unsafe { InfoBuffer::from_ptr(buf) };
     // SAFETY: the caller's guarantee. Output that does not fit is retried by the seq_file.
     let _ = unsafe { queue(q) }.write_info(buffer);
 }

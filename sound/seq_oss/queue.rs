@@ -8,7 +8,6 @@ use core::{
     sync::atomic::{AtomicUsize, Ordering},
 };
 use kernel::{
-    bindings,
     error::code::{EAGAIN, EINVAL, ENOMEM},
     ffi::{c_int, c_ulong},
     prelude::*,
@@ -21,8 +20,8 @@ use snd_sync::{new_irq_spinlock, new_wait_queue, IrqSpinLock, WaitQueue};
 const NO_INPUT_TIME: c_ulong = c_ulong::MAX;
 
 /// Sequencer modes of `put_timestamp`. C: `SNDRV_SEQ_OSS_MODE_SYNTH`, `..._MUSIC`.
-const MODE_SYNTH: c_int = bindings::SNDRV_SEQ_OSS_MODE_SYNTH as c_int;
-const MODE_MUSIC: c_int = bindings::SNDRV_SEQ_OSS_MODE_MUSIC as c_int;
+const MODE_SYNTH: c_int = snd::seq::oss::MODE_SYNTH;
+const MODE_MUSIC: c_int = snd::seq::oss::MODE_MUSIC;
 
 /// The ring state. Only [`ReadQueue`]'s lock reaches it.
 ///

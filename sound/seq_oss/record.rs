@@ -2,7 +2,8 @@
 
 //! The records a read of `/dev/sequencer` returns.
 
-use kernel::{bindings, ffi::c_ulong};
+use kernel::ffi::c_ulong;
+use snd::seq::oss;
 
 /// Bytes of a short record (codes below 128). C: `SHORT_EVENT_SIZE`.
 pub(crate) const SHORT_RECORD: usize = 4;
@@ -10,11 +11,11 @@ pub(crate) const SHORT_RECORD: usize = 4;
 pub(crate) const LONG_RECORD: usize = 8;
 
 // The OSS codes the queue writes; they fit in the record's first byte.
-const SEQ_MIDIPUTC: u8 = bindings::SEQ_MIDIPUTC as u8;
+const SEQ_MIDIPUTC: u8 = oss::SEQ_MIDIPUTC;
 // C: `#define SEQ_WAIT TMR_WAIT_ABS`, an alias bindgen does not carry over.
-const SEQ_WAIT: u32 = bindings::TMR_WAIT_ABS;
-const EV_TIMING: u8 = bindings::EV_TIMING as u8;
-const TMR_WAIT_ABS: u8 = bindings::TMR_WAIT_ABS as u8;
+const SEQ_WAIT: u32 = oss::TMR_WAIT_ABS as u32;
+const EV_TIMING: u8 = oss::EV_TIMING;
+const TMR_WAIT_ABS: u8 = oss::TMR_WAIT_ABS;
 
 /// One input record, laid out as C's `union evrec`: 8 bytes, of which `read()` returns the
 /// first 4 or all 8 ([`Record::len`]).

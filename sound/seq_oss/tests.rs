@@ -14,7 +14,6 @@ use core::{
     sync::atomic::{AtomicUsize, Ordering},
 };
 use kernel::{
-    bindings,
     error::code::*,
     prelude::*,
     sync::Arc,
@@ -26,9 +25,9 @@ use snd_kunit::{
     Workers,
 };
 
-const SYNTH: i32 = bindings::SNDRV_SEQ_OSS_MODE_SYNTH as i32;
-const MUSIC: i32 = bindings::SNDRV_SEQ_OSS_MODE_MUSIC as i32;
-const SYSEX: u8 = bindings::SNDRV_SEQ_EVENT_SYSEX as u8;
+const SYNTH: i32 = snd::seq::oss::MODE_SYNTH;
+const MUSIC: i32 = snd::seq::oss::MODE_MUSIC;
+const SYSEX: u8 = snd::seq::kind::SYSEX;
 
 fn queue(maxlen: usize) -> Result<Pin<KBox<ReadQueue>>> {
     KBox::pin_init(ReadQueue::new(maxlen)?, GFP_KERNEL)

@@ -231,12 +231,54 @@ fn composes_with_locked_by(test: &mut Test<'_>) {
     kunit_expect_eq!(test, len, 3);
 }
 
+/// Nested guards dropped out of order (the outer first): interrupts stay off while the inner
+/// lock is held, and come back with the last guard. With saved flags (C's irqrestore) the
+/// outer drop would re-enable them under the inner lock.
+fn nested_guards_out_of_order(test: &mut Test<'_>) {
+    let outer = KBox::pin_init(new_irq_spinlock!(1u32, "kunit::ooo_outer"), GFP_KERNEL);
+    let inner = KBox::pin_init(new_irq_spinlock!(2u32, "kunit::ooo_inner"), GFP_KERNEL);
+    let (Ok(outer), Ok(inner)) = (outer, inner) else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+
+    let (sum, off_after_outer) = {
+        let outer_guard = outer.lock();
+        let inner_guard = inner.lock();
+        let sum = *outer_guard + *inner_guard;
+        drop(outer_guard);
+        let off = irqs_disabled();
+        drop(inner_guard);
+        (sum, off)
+    };
+    kunit_expect_eq!(test, sum, 3);
+    kunit_expect!(
+        test,
+        off_after_outer,
+        "dropping the outer guard first re-enabled IRQs under the inner lock"
+    );
+    kunit_expect!(test, !irqs_disabled());
+
+    // The same with `IrqsOff` as the outer one.
+    let off_after_irqs_on = {
+        let irqs_off = IrqsOff::disable();
+        let guard = inner.lock();
+        drop(irqs_off);
+        let off = irqs_disabled();
+        drop(guard);
+        off
+    };
+    kunit_expect!(test, off_after_irqs_on);
+    kunit_expect!(test, !irqs_disabled());
+}
+
 kunit_suite!(
     snd_sync_irq_spinlock,
     [
         guard_disables_local_irqs,
         guard_restores_saved_state,
         nested_guards_unwind_in_order,
+        nested_guards_out_of_order,
         early_return_releases_guard,
         condvar_handoff_across_threads,
         lock_from_hardirq_and_process_context,

@@ -14,7 +14,8 @@ extern crate snd_sync;
 use kernel::{prelude::*, time::msecs_to_jiffies};
 use snd_kunit::{expect_kernel_report, kunit_expect, kunit_require, kunit_suite, sleep_ms, Test};
 use snd_sync::{
-    irqs_disabled, new_irq_spinlock, new_published, new_wait_queue, InFlight, IrqsOff, StopCounter,
+    irqs_disabled, new_irq_spinlock, new_published, new_stop_lock, new_wait_queue, CallChain,
+    InFlight, IrqsOff,
 };
 
 /// Longer than `__might_resched()`'s one-report-a-second limit.
@@ -59,16 +60,21 @@ fn take_under_spinlock(test: &mut Test<'_>) {
     let out: Pin<KBox<snd_sync::Published<u32>>> = out;
     sleep_ms(REPORT_SPACING_MS);
     let mut taken = None;
+    // SAFETY: the test case's entry: no borrow is alive on this thread.
+    let mut chain = unsafe { CallChain::new() };
     expect_kernel_report("Published::take under an IrqSpinLock", || {
         let _guard = lock.lock();
-        taken = out.take();
+        taken = out.take(&mut chain);
     });
     kunit_expect!(test, taken.is_none());
 }
 
 fn wait_idle_in_atomic_context(test: &mut Test<'_>) {
-    let stops = StopCounter::new();
-    report_with_irqs_off("StopCounter::wait_idle with IRQs off", || stops.wait_idle());
+    let Ok(stops) = KBox::pin_init(new_stop_lock!((), "kunit::atomic_stops"), GFP_KERNEL) else {
+        kunit_require!(test, false, "allocation failed");
+        return;
+    };
+    report_with_irqs_off("StopLock::wait_idle with IRQs off", || stops.wait_idle());
     kunit_expect!(test, stops.in_flight() == 0);
 }
 

@@ -11,7 +11,7 @@ use snd_kunit::{
     interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, run_in_hardirq,
     sleep_ms, Latch, Test, Workers,
 };
-use snd_sync::{in_hardirq, new_published, Published};
+use snd_sync::{in_hardirq, new_published, CallChain, Published};
 
 /// A published object that knows whether it has been torn down.
 struct Port {
@@ -40,19 +40,21 @@ fn publish_borrow_take(test: &mut Test<'_>) {
         kunit_require!(test, false, "allocation failed");
         return;
     };
+    // SAFETY: the test case's entry: no borrow is alive on this thread.
+    let mut chain = unsafe { CallChain::new() };
 
-    kunit_expect!(test, out.borrow().is_none());
-    kunit_expect!(test, out.take().is_none());
+    kunit_expect!(test, out.borrow(&chain).is_none());
+    kunit_expect!(test, out.take(&mut chain).is_none());
     kunit_expect!(test, out.publish(first).is_ok());
     kunit_expect!(test, out.is_published());
     let refused = out.publish(second);
     kunit_expect_eq!(test, refused.as_ref().map_err(|p| p.id).err(), Some(2));
-    kunit_expect_eq!(test, out.borrow().map(|p| p.id), Some(1));
-    let taken = out.take();
+    kunit_expect_eq!(test, out.borrow(&chain).map(|p| p.id), Some(1));
+    let taken = out.take(&mut chain);
     kunit_expect_eq!(test, taken.map(|p| p.id), Some(1));
     kunit_expect!(
         test,
-        out.borrow().is_none(),
+        out.borrow(&chain).is_none(),
         "borrow after take saw a value"
     );
     kunit_expect!(test, !out.is_published());
@@ -65,18 +67,20 @@ fn error_path_ends_borrow(test: &mut Test<'_>) {
         return;
     };
     kunit_require!(test, out.publish(p).is_ok());
+    // SAFETY: the test case's entry: no borrow is alive on this thread.
+    let mut chain = unsafe { CallChain::new() };
 
-    fn write_event(out: &Published<Port>, valid: bool) -> Result<u32> {
-        let port = out.borrow().ok_or(ENODEV)?;
+    fn write_event(out: &Published<Port>, chain: &CallChain, valid: bool) -> Result<u32> {
+        let port = out.borrow(chain).ok_or(ENODEV)?;
         if !valid {
             return Err(EINVAL);
         }
         Ok(port.id)
     }
-    kunit_expect_eq!(test, write_event(&out, false), Err(EINVAL));
-    kunit_expect_eq!(test, write_event(&out, true), Ok(7));
-    kunit_expect_eq!(test, out.take().map(|p| p.id), Some(7));
-    kunit_expect_eq!(test, write_event(&out, true), Err(ENODEV));
+    kunit_expect_eq!(test, write_event(&out, &chain, false), Err(EINVAL));
+    kunit_expect_eq!(test, write_event(&out, &chain, true), Ok(7));
+    kunit_expect_eq!(test, out.take(&mut chain).map(|p| p.id), Some(7));
+    kunit_expect_eq!(test, write_event(&out, &chain, true), Err(ENODEV));
 }
 
 /// `borrow` from a hard IRQ handler (as a sequencer event callback may run), with no report.
@@ -93,12 +97,16 @@ fn borrow_in_hardirq(test: &mut Test<'_>) {
 
     let (irq_out, irq_result) = (out.clone(), result.clone());
     let ran = run_in_hardirq(move || {
-        let id = irq_out.borrow().map_or(0, |p| p.id as usize);
+        // SAFETY: only used shared.
+        let chain = unsafe { CallChain::new() };
+        let id = irq_out.borrow(&chain).map_or(0, |p| p.id as usize);
         irq_result.store(id << 1 | usize::from(in_hardirq()), Ordering::Relaxed);
     });
     kunit_require!(test, ran);
     kunit_expect_eq!(test, result.load(Ordering::Relaxed), 5 << 1 | 1);
-    kunit_expect!(test, out.take().is_some());
+    // SAFETY: the test case's entry: no borrow is alive on this thread.
+    let mut chain = unsafe { CallChain::new() };
+    kunit_expect!(test, out.take(&mut chain).is_some());
 }
 
 #[pin_data]
@@ -121,7 +129,11 @@ fn take_waits_for_borrow(test: &mut Test<'_>) {
 
     let r = race.clone();
     let workers = Workers::spawn(1, move |_| {
-        let Some(port) = r.out.borrow() else { return };
+        // SAFETY: a work item's entry: no borrow is alive on it.
+        let chain = unsafe { CallChain::new() };
+        let Some(port) = r.out.borrow(&chain) else {
+            return;
+        };
         r.holding.arrive();
         sleep_ms(30);
         if port.torn_down.load(Ordering::Relaxed) {
@@ -131,7 +143,9 @@ fn take_waits_for_borrow(test: &mut Test<'_>) {
     kunit_require!(test, workers.is_ok());
     kunit_require!(test, race.holding.wait_for(1), "borrower never started");
 
-    let taken = race.out.take();
+    // SAFETY: the test case's entry: no borrow is alive on this thread.
+    let mut chain = unsafe { CallChain::new() };
+    let taken = race.out.take(&mut chain);
     kunit_require!(test, taken.is_some());
     if let Some(port) = &taken {
         port.torn_down.store(true, Ordering::Relaxed);
@@ -171,7 +185,9 @@ fn hammer_borrow_against_take(test: &mut Test<'_>) {
 
     let r = race.clone();
     let workers = Workers::spawn_looping(BORROWERS, move |_| {
-        if let Some(port) = r.out.borrow() {
+        // SAFETY: a work item's entry: no borrow is alive on it.
+        let chain = unsafe { CallChain::new() };
+        if let Some(port) = r.out.borrow(&chain) {
             r.borrows.fetch_add(1, Ordering::Relaxed);
             for _ in 0..8 {
                 if port.torn_down.load(Ordering::Relaxed) {
@@ -179,13 +195,15 @@ fn hammer_borrow_against_take(test: &mut Test<'_>) {
                 }
                 core::hint::spin_loop();
             }
-        }
+        };
     });
     let Ok(workers) = workers else {
         kunit_require!(test, false, "could not start the borrowers");
         return;
     };
     kunit_expect!(test, workers.wait_started(), "borrowers never started");
+    // SAFETY: the test case's entry: no borrow is alive on this thread.
+    let mut chain = unsafe { CallChain::new() };
 
     let mut wrong_value = 0;
     for id in 0..CYCLES {
@@ -195,7 +213,7 @@ fn hammer_borrow_against_take(test: &mut Test<'_>) {
         };
         kunit_expect!(test, race.out.publish(p).is_ok());
         interleave(id as usize);
-        match race.out.take() {
+        match race.out.take(&mut chain) {
             Some(port) if port.id == id => port.torn_down.store(true, Ordering::Relaxed),
             _ => wrong_value += 1,
         }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! KUnit suite for `snd_sync::StopCounter` (seed 003: aloop's peer stop during teardown).
+//! KUnit suite for `snd_sync::StopLock` (seed 003: aloop's peer stop during teardown).
 
 extern crate snd_kunit;
 extern crate snd_sync;
@@ -11,7 +11,7 @@ use snd_kunit::{
     interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, run_in_hardirq,
     sleep_ms, Latch, Test, Workers,
 };
-use snd_sync::{new_irq_spinlock, IrqSpinLock, StopCounter};
+use snd_sync::{new_stop_lock, StopLock};
 
 /// The capture stream of a simulated cable; `freed` marks what C's `free_cable()` would free.
 struct Stream {
@@ -23,9 +23,7 @@ struct Stream {
 #[pin_data]
 struct Cable {
     #[pin]
-    capture: IrqSpinLock<Option<Arc<Stream>>>,
-    #[pin]
-    stops: StopCounter,
+    capture: StopLock<Option<Arc<Stream>>>,
     /// Arrived at by a stopper once it holds its guard outside the lock.
     #[pin]
     holding: Latch,
@@ -36,8 +34,7 @@ struct Cable {
 fn cable() -> Result<Arc<Cable>> {
     Arc::pin_init(
         pin_init!(Cable {
-            capture <- new_irq_spinlock!(None, "kunit::cable_lock"),
-            stops: StopCounter::new(),
+            capture <- new_stop_lock!(None, "kunit::cable_lock"),
             holding <- Latch::new(),
             stops_done: AtomicUsize::new(0),
             stopped_freed_stream: AtomicUsize::new(0),
@@ -63,7 +60,7 @@ fn stop_peer(cable: &Cable, while_stopping: impl FnOnce()) -> bool {
     let Some(stream) = capture.clone() else {
         return false;
     };
-    let stop = cable.stops.begin(&capture);
+    let stop = capture.begin_stop();
     drop(capture);
     // snd_pcm_stop(capture) would run here.
     while_stopping();
@@ -80,7 +77,7 @@ fn free_capture(cable: &Cable) -> bool {
     let Some(stream) = cable.capture.lock().take() else {
         return false;
     };
-    cable.stops.wait_idle();
+    cable.capture.wait_idle();
     stream.freed.store(true, Ordering::Relaxed);
     true
 }
@@ -93,21 +90,21 @@ fn guard_counts_until_dropped(test: &mut Test<'_>) {
     };
 
     let capture = cable.capture.lock();
-    let stop = cable.stops.begin(&capture);
+    let stop = capture.begin_stop();
     drop(capture);
-    kunit_expect_eq!(test, cable.stops.in_flight(), 1);
+    kunit_expect_eq!(test, cable.capture.in_flight(), 1);
     drop(stop);
-    kunit_expect_eq!(test, cable.stops.in_flight(), 0);
+    kunit_expect_eq!(test, cable.capture.in_flight(), 0);
 
     fn stop_fails(cable: &Cable) -> Result {
         let capture = cable.capture.lock();
-        let _stop = cable.stops.begin(&capture);
+        let _stop = capture.begin_stop();
         drop(capture);
         Err(EIO)
     }
     kunit_expect_eq!(test, stop_fails(&cable), Err(EIO));
-    kunit_expect_eq!(test, cable.stops.in_flight(), 0);
-    cable.stops.wait_idle();
+    kunit_expect_eq!(test, cable.capture.in_flight(), 0);
+    cable.capture.wait_idle();
 }
 
 /// A stop decided in a hard IRQ handler (as from a timer callback) is counted and ended
@@ -124,7 +121,7 @@ fn stop_from_hardirq(test: &mut Test<'_>) {
     });
     kunit_require!(test, ran);
     kunit_expect_eq!(test, cable.stops_done.load(Ordering::Relaxed), 1);
-    kunit_expect_eq!(test, cable.stops.in_flight(), 0);
+    kunit_expect_eq!(test, cable.capture.in_flight(), 0);
     kunit_expect!(test, free_capture(&cable));
 }
 
@@ -192,7 +189,7 @@ fn hammer_stop_against_teardown(test: &mut Test<'_>) {
 
     kunit_expect_eq!(test, freed, CYCLES);
     kunit_expect_eq!(test, cable.stopped_freed_stream.load(Ordering::Relaxed), 0);
-    kunit_expect_eq!(test, cable.stops.in_flight(), 0);
+    kunit_expect_eq!(test, cable.capture.in_flight(), 0);
     kunit_expect!(
         test,
         cable.stops_done.load(Ordering::Relaxed) > 0,

@@ -2,7 +2,7 @@
 
 //! Kernel sequencer clients and their ports.
 
-use super::{Event, EventBuf};
+use super::{Dispatch, Event};
 use crate::card::Card;
 use kernel::{
     bindings,
@@ -13,6 +13,46 @@ use kernel::{
     sync::Arc,
     ThisModule,
 };
+use snd_sync::CallChain;
+
+/// Port capability bits ([`PortInfo::set_kind`]). C: `SNDRV_SEQ_PORT_CAP_*`.
+pub mod cap {
+    use kernel::bindings;
+    /// Readable.
+    pub const READ: u32 = bindings::SNDRV_SEQ_PORT_CAP_READ;
+    /// Writable.
+    pub const WRITE: u32 = bindings::SNDRV_SEQ_PORT_CAP_WRITE;
+    /// Synchronised read.
+    pub const SYNC_READ: u32 = bindings::SNDRV_SEQ_PORT_CAP_SYNC_READ;
+    /// Synchronised write.
+    pub const SYNC_WRITE: u32 = bindings::SNDRV_SEQ_PORT_CAP_SYNC_WRITE;
+    /// Read and write at once.
+    pub const DUPLEX: u32 = bindings::SNDRV_SEQ_PORT_CAP_DUPLEX;
+    /// Read subscriptions allowed.
+    pub const SUBS_READ: u32 = bindings::SNDRV_SEQ_PORT_CAP_SUBS_READ;
+    /// Write subscriptions allowed.
+    pub const SUBS_WRITE: u32 = bindings::SNDRV_SEQ_PORT_CAP_SUBS_WRITE;
+}
+
+/// Port directions ([`PortInfo::set_kind`]). C: `SNDRV_SEQ_PORT_DIR_*`.
+pub mod dir {
+    use kernel::bindings;
+    /// Data flows from the port (the device's input).
+    pub const INPUT: u8 = bindings::SNDRV_SEQ_PORT_DIR_INPUT as u8;
+    /// Data flows to the port (the device's output).
+    pub const OUTPUT: u8 = bindings::SNDRV_SEQ_PORT_DIR_OUTPUT as u8;
+}
+
+/// Port type bits ([`PortInfo::set_kind`]). C: `SNDRV_SEQ_PORT_TYPE_*`.
+pub mod port_type {
+    use kernel::bindings;
+    /// A generic MIDI device.
+    pub const MIDI_GENERIC: u32 = bindings::SNDRV_SEQ_PORT_TYPE_MIDI_GENERIC;
+    /// Hardware.
+    pub const HARDWARE: u32 = bindings::SNDRV_SEQ_PORT_TYPE_HARDWARE;
+    /// Messages sent to this port go to a (physical) port.
+    pub const PORT: u32 = bindings::SNDRV_SEQ_PORT_TYPE_PORT;
+}
 
 /// A sequencer client owned by kernel code; deleted (with any ports left) when dropped.
 ///
@@ -50,12 +90,13 @@ impl KernelClient {
     /// Delivers `event` from this client right away (no queue), e.g. to its subscribers.
     ///
     /// C: `snd_seq_kernel_client_dispatch()`.
-    pub fn dispatch(&self, event: &mut EventBuf, atomic: bool, hop: i32) -> Result {
-        // SAFETY: the client exists (type invariant); the event is valid and ours.
+    pub fn dispatch(&self, event: &mut impl Dispatch, atomic: bool, hop: i32) -> Result {
+        // SAFETY: the client exists (type invariant); the event and its data are valid for
+        // the call (`Dispatch`) and ours.
         to_result(unsafe {
             bindings::snd_seq_kernel_client_dispatch(
                 self.id,
-                event.as_mut_ptr(),
+                event.as_dispatch_ptr(),
                 atomic.into(),
                 hop,
             )
@@ -114,18 +155,29 @@ impl Drop for KernelClient {
 
 /// What a port does when the sequencer core calls it. Each callback may return an error,
 /// which the core passes on to the subscriber (as C's callbacks return negative errnos).
+///
+/// The subscription callbacks run in process context and get their call chain exclusively
+/// (`&mut CallChain`): they may take and release what they published. `event_input` may run
+/// in atomic context and gets it shared: it may only borrow (see [`snd_sync::Published`]).
 pub trait PortOps: Send + Sync + 'static {
     /// Someone subscribed to read from the port (the first reader). C: `subscribe`.
-    fn subscribe(&self) -> Result;
+    fn subscribe(&self, chain: &mut CallChain) -> Result;
     /// The last reader unsubscribed. C: `unsubscribe`.
-    fn unsubscribe(&self) -> Result;
+    fn unsubscribe(&self, chain: &mut CallChain) -> Result;
     /// Someone subscribed to write to the port (the first writer). C: `use`.
-    fn use_port(&self) -> Result;
+    fn use_port(&self, chain: &mut CallChain) -> Result;
     /// The last writer unsubscribed. C: `unuse`.
-    fn unuse_port(&self) -> Result;
+    fn unuse_port(&self, chain: &mut CallChain) -> Result;
     /// An event was delivered to the port; `atomic` says whether the caller may sleep.
     /// C: `event_input`.
-    fn event_input(&self, event: &Event, direct: bool, atomic: bool, hop: i32) -> Result;
+    fn event_input(
+        &self,
+        chain: &CallChain,
+        event: &Event,
+        direct: bool,
+        atomic: bool,
+        hop: i32,
+    ) -> Result;
 }
 
 /// A port of a kernel client, with the object its callbacks reach; the port is detached
@@ -225,8 +277,12 @@ macro_rules! subscription_callback {
             data: *mut c_void,
             _info: *mut bindings::snd_seq_port_subscribe,
         ) -> c_int {
+            // SAFETY: an entry from the sequencer core (a subscription change, made by an
+            // ioctl, a client's deletion or a port's detach), not from inside a driver's
+            // borrow: no borrow is alive on this thread of control.
+            let mut chain = unsafe { CallChain::new() };
             // SAFETY: the core passes the port's private data while the port exists.
-            errno(unsafe { ops::<T>(data) }.$method())
+            errno(unsafe { ops::<T>(data) }.$method(&mut chain))
         }
     };
 }
@@ -251,6 +307,9 @@ unsafe extern "C" fn event_input<T: PortOps>(
 ) -> c_int {
     // SAFETY: the core delivers an initialised event, valid during the callback.
     let event = unsafe { Event::from_raw(event) };
+    // SAFETY: the chain is only handed out shared, so it can only borrow; a borrow made here
+    // ends before this returns.
+    let chain = unsafe { CallChain::new() };
     // SAFETY: the core passes the port's private data while the port exists.
-    errno(unsafe { ops::<T>(data) }.event_input(event, direct != 0, atomic != 0, hop))
+    errno(unsafe { ops::<T>(data) }.event_input(&chain, event, direct != 0, atomic != 0, hop))
 }

@@ -48,6 +48,7 @@ impl SeqDevice {
 
     /// The rawmidi device behind a "seq-midi" device: `snd_rawmidi_dev_register()` creates
     /// one per rawmidi device, with the rawmidi as its private data. `None` for other ids.
+    /// The handle holds a reference of the card, so it stays valid past `remove`.
     pub fn rawmidi(&self) -> Option<RawMidi> {
         let raw = self.raw();
         if raw.id.is_null() {
@@ -60,8 +61,8 @@ impl SeqDevice {
         }
         let rmidi = NonNull::new(raw.private_data.cast::<bindings::snd_rawmidi>())?;
         // SAFETY: for "seq-midi" devices the private data is the rawmidi device, which is
-        // freed only after this sequencer device is removed.
-        Some(unsafe { RawMidi::from_raw(rmidi) })
+        // freed only after this sequencer device is removed; it is live while `self` is.
+        unsafe { RawMidi::from_raw(rmidi) }
     }
 }
 
