@@ -52,6 +52,12 @@ if out=$("$SND_RS_ROOT/scripts/rustdoc.sh" 2>&1); then
 else
 	printf '%s\n' "$out" | tail -n 20; fail "rustdoc of the snd-rs crates"
 fi
+n_cf=0
+while read -r verdict name; do
+	n_cf=$((n_cf + 1))
+	if [ "$verdict" = ok ]; then pass "compile-fail: $name"; else fail "compile-fail: $name"; fi
+done < <("$SND_RS_ROOT/scripts/compile-fail.sh")
+((n_cf > 0)) || fail "compile-fail: the harness did not run"
 if (cd "$SND_RS_ROOT" && cargo fmt --all --check); then
 	pass "cargo fmt (samples)"
 else
