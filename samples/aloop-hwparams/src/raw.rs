@@ -1,62 +1,63 @@
 //! A PCM substream driven by its ioctls, without alsa-lib. alsa-lib prepares a stream inside
 //! `snd_pcm_hw_params()`, which leaves no way to hold a configured but unprepared stream; the
 //! loopback's format checks (`loopback_check_format()`) are only reachable when one end is
-//! configured before the other end is prepared, so the tests need that state.
+//! configured before the other end is prepared, so the tests need that state. The ioctl
+//! layouts are public for `samples/pcm-fuzz`, which builds its own parameter sets.
 
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
-struct Mask {
-    bits: [u32; 8],
+pub struct Mask {
+    pub bits: [u32; 8],
 }
 
 #[repr(C)]
 #[derive(Clone, Copy)]
-struct Interval {
-    min: u32,
-    max: u32,
+pub struct Interval {
+    pub min: u32,
+    pub max: u32,
     /// openmin:1, openmax:1, integer:1, empty:1
-    flags: u32,
+    pub flags: u32,
 }
 
 /// `struct snd_pcm_hw_params` (608 bytes on 64-bit).
 #[repr(C)]
-struct HwParams {
-    flags: u32,
-    masks: [Mask; 3],
-    mres: [Mask; 5],
-    intervals: [Interval; 12],
-    ires: [Interval; 9],
-    rmask: u32,
-    cmask: u32,
-    info: u32,
-    msbits: u32,
-    rate_num: u32,
-    rate_den: u32,
-    fifo_size: libc::c_ulong,
-    reserved: [u8; 64],
+pub struct HwParams {
+    pub flags: u32,
+    pub masks: [Mask; 3],
+    pub mres: [Mask; 5],
+    pub intervals: [Interval; 12],
+    pub ires: [Interval; 9],
+    pub rmask: u32,
+    pub cmask: u32,
+    pub info: u32,
+    pub msbits: u32,
+    pub rate_num: u32,
+    pub rate_den: u32,
+    pub fifo_size: libc::c_ulong,
+    pub reserved: [u8; 64],
 }
 
 /// `struct snd_pcm_sw_params` (136 bytes on 64-bit).
 #[repr(C)]
-struct SwParams {
-    tstamp_mode: i32,
-    period_step: u32,
-    sleep_min: u32,
-    avail_min: libc::c_ulong,
-    xfer_align: libc::c_ulong,
-    start_threshold: libc::c_ulong,
-    stop_threshold: libc::c_ulong,
-    silence_threshold: libc::c_ulong,
-    silence_size: libc::c_ulong,
-    boundary: libc::c_ulong,
-    proto: u32,
-    tstamp_type: u32,
-    reserved: [u8; 56],
+pub struct SwParams {
+    pub tstamp_mode: i32,
+    pub period_step: u32,
+    pub sleep_min: u32,
+    pub avail_min: libc::c_ulong,
+    pub xfer_align: libc::c_ulong,
+    pub start_threshold: libc::c_ulong,
+    pub stop_threshold: libc::c_ulong,
+    pub silence_threshold: libc::c_ulong,
+    pub silence_size: libc::c_ulong,
+    pub boundary: libc::c_ulong,
+    pub proto: u32,
+    pub tstamp_type: u32,
+    pub reserved: [u8; 56],
 }
 
 /// `struct snd_xferi`
@@ -115,6 +116,12 @@ pub struct RawPcm {
     /// `/proc/asound/Loopback/pcmDx/subN/status`
     status: String,
     bytes_per_frame: usize,
+}
+
+impl AsRawFd for RawPcm {
+    fn as_raw_fd(&self) -> RawFd {
+        self.file.as_raw_fd()
+    }
 }
 
 /// The card number of the Loopback card (its /proc/asound/Loopback link).
