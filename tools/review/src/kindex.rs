@@ -8,6 +8,7 @@ use crate::csrc;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What identifies the indexed files: their paths, sizes and modification times (a few
 /// thousand `stat()`s, milliseconds), so a changed header or helper rebuilds the list.
@@ -87,7 +88,14 @@ pub fn load(tree: &Path, dirs: &[String], cache: Option<&Path>) -> BTreeSet<Stri
             text.push_str(n);
         }
         text.push('\n');
-        let tmp = cf.with_extension("tmp");
+        // One temporary file per writer: tests (threads) and concurrent runs may refresh the
+        // same cache file at once, and a shared one interleaves their writes.
+        static WRITERS: AtomicU64 = AtomicU64::new(0);
+        let tmp = cf.with_extension(format!(
+            "tmp.{}.{}",
+            std::process::id(),
+            WRITERS.fetch_add(1, Ordering::Relaxed)
+        ));
         if fs::write(&tmp, text).is_ok() {
             let _ = fs::rename(&tmp, &cf);
         }
