@@ -1,13 +1,15 @@
 #!/bin/sh
-# modules: snd-seq-midi snd-seq-midi-rs snd-seq-oss snd-seq-oss-rs
+# modules: snd-seq-midi snd-seq-midi-rs
 # uart1: file
 # Seeded fuzzing of the sequencer side with samples/seq-fuzz, the same way for every module
 # under test: the bridge (snd-seq-midi or -rs) bound to a real UART (snd-serial-u16550 on
 # QEMU's second ISA serial port) gets random events of every type and length, directly, via
 # subscriptions and from queues, while its port is subscribed and unsubscribed; the OSS
 # sequencer (snd-seq-oss or -rs) gets random records, reads, polls and ioctls on
-# /dev/sequencer and /dev/sequencer2, with MIDI input from snd-virmidi. When a bridge is under
-# test the C snd-seq-oss runs beside it, and the C snd-seq-midi beside an OSS module.
+# /dev/sequencer and /dev/sequencer2, with MIDI input from snd-virmidi. Both run at once, for
+# 60 s, one implementation per boot: MODULE names the bridge, and the OSS sequencer of the
+# same implementation runs beside it (snd-seq-midi with snd-seq-oss, snd-seq-midi-rs with
+# snd-seq-oss-rs), so each module gets its 60 s of fuzzing in half the boots.
 # The UART stays out of loopback: MIDI input from the bridge into an OSS reader runs into a
 # known lockdep report of the ALSA core (recursive grp->list_lock).
 # Kernel command line: snd_rs.fuzz_seed=N (default: random, printed), snd_rs.fuzz_seconds=N
@@ -23,9 +25,9 @@ seconds=$(karg fuzz_seconds)
 say "seed $seed, $seconds s"
 
 case "$MOD" in
-snd-seq-midi*) bridge=$MOD oss=snd-seq-oss ;;
-snd-seq-oss*) bridge=snd-seq-midi oss=$MOD ;;
-*) fail "not a sequencer module: $MOD" ;;
+snd-seq-midi) bridge=$MOD oss=snd-seq-oss ;;
+snd-seq-midi-rs) bridge=$MOD oss=snd-seq-oss-rs ;;
+*) fail "not a bridge module: $MOD" ;;
 esac
 only_bridge "$bridge"
 load snd-virmidi
