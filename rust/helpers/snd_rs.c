@@ -94,8 +94,85 @@ void rust_helper_local_irq_restore(unsigned long flags)
 	local_irq_restore(flags);
 }
 
+#if IS_BUILTIN(CONFIG_KUNIT)
+#include <kunit/resource.h>
+#include <kunit/test-bug.h>
+
+/*
+ * For KUnit: the calls of snd_sync's might_sleep() made in atomic context
+ * (preempt count raised or interrupts off) by a test case's own thread,
+ * counted in a named resource of the test that asked for them
+ * (snd_kunit's Test::watch_might_sleep()).  A case can then check that a
+ * primitive called might_sleep() where it must not sleep, whether or not
+ * the kernel printed its report (CONFIG_DEBUG_ATOMIC_SLEEP, rate limit).
+ */
+#define SND_RS_MIGHT_SLEEP_WATCH "snd_rs_might_sleep_watch"
+
+struct snd_rs_might_sleep_watch {
+	struct kunit_resource res;
+	atomic_t atomic_calls;
+};
+
+int rust_helper_snd_rs_kunit_watch_might_sleep(struct kunit *test)
+{
+	struct snd_rs_might_sleep_watch *watch;
+	struct kunit_resource *res;
+
+	res = kunit_find_named_resource(test, SND_RS_MIGHT_SLEEP_WATCH);
+	if (res) {
+		kunit_put_resource(res);
+		return 0;
+	}
+	/* Freed at the end of the test, after the resource is released. */
+	watch = kunit_kzalloc(test, sizeof(*watch), GFP_KERNEL);
+	if (!watch)
+		return -ENOMEM;
+	return kunit_add_named_resource(test, NULL, NULL, &watch->res,
+					SND_RS_MIGHT_SLEEP_WATCH,
+					&watch->atomic_calls);
+}
+
+/* The count so far, or -ENOENT when @test does not watch. */
+int rust_helper_snd_rs_kunit_atomic_might_sleeps(struct kunit *test)
+{
+	struct kunit_resource *res;
+	int calls;
+
+	res = kunit_find_named_resource(test, SND_RS_MIGHT_SLEEP_WATCH);
+	if (!res)
+		return -ENOENT;
+	calls = atomic_read((atomic_t *)res->data);
+	kunit_put_resource(res);
+	return calls;
+}
+
+/*
+ * A static branch when no test runs; the test's lock is taken irqsave, so
+ * this may run in any context.
+ */
+static void snd_rs_kunit_note_might_sleep(void)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct kunit_resource *res;
+
+	if (likely(!test) || !(preempt_count() || irqs_disabled()))
+		return;
+	res = kunit_find_named_resource(test, SND_RS_MIGHT_SLEEP_WATCH);
+	if (!res)
+		return;
+	atomic_inc((atomic_t *)res->data);
+	kunit_put_resource(res);
+}
+
+#else
+static inline void snd_rs_kunit_note_might_sleep(void)
+{
+}
+#endif
+
 void rust_helper_might_sleep(void)
 {
+	snd_rs_kunit_note_might_sleep();
 	might_sleep();
 }
 

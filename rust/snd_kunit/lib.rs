@@ -48,6 +48,7 @@ use core::{
 };
 use kernel::{
     bindings,
+    error::to_result,
     ffi::c_char,
     new_condvar, new_spinlock,
     prelude::*,
@@ -119,6 +120,26 @@ impl Test<'_> {
                 core::ptr::from_ref(&message).cast::<c_void>(),
             );
         }
+    }
+}
+
+impl Test<'_> {
+    /// Starts counting, for this case, the calls of `snd_sync::might_sleep()` that this case's
+    /// own thread makes in atomic context (preempt count raised or interrupts off), whether or
+    /// not the kernel prints its report; see [`Test::atomic_might_sleeps`]. Watching again
+    /// keeps the count. Fails only when KUnit cannot allocate the counter.
+    pub fn watch_might_sleep(&mut self) -> Result {
+        // SAFETY: `self.raw` is the running case's `struct kunit` (type invariant), and this
+        // runs on the case's thread (a `Test` is not `Send`), where KUnit may add resources.
+        to_result(unsafe { bindings::snd_rs_kunit_watch_might_sleep(self.raw.as_ptr()) })
+    }
+
+    /// How many calls of `snd_sync::might_sleep()` in atomic context this case's thread made
+    /// since [`Test::watch_might_sleep`]; `None` when it did not watch.
+    pub fn atomic_might_sleeps(&mut self) -> Option<u32> {
+        // SAFETY: as in `watch_might_sleep`; the lookup takes the test's own lock.
+        let calls = unsafe { bindings::snd_rs_kunit_atomic_might_sleeps(self.raw.as_ptr()) };
+        u32::try_from(calls).ok()
     }
 }
 
