@@ -97,6 +97,8 @@ void rust_helper_local_irq_restore(unsigned long flags)
 #if IS_BUILTIN(CONFIG_KUNIT)
 #include <kunit/resource.h>
 #include <kunit/test-bug.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 
 /*
  * For KUnit: the calls of snd_sync's might_sleep() made in atomic context
@@ -164,6 +166,102 @@ static void snd_rs_kunit_note_might_sleep(void)
 	kunit_put_resource(res);
 }
 
+/*
+ * For KUnit: a rawmidi device with one output subdevice that transmits
+ * whatever it is sent at once and counts opens, closes and bytes (and bytes
+ * that arrived while it was closed, which must stay 0).  It belongs to
+ * @card and is freed with it; it is not registered.
+ */
+struct snd_rs_kunit_midi {
+	atomic_t opens;
+	atomic_t closes;
+	atomic_t bytes;
+	atomic_t bytes_closed;
+	atomic_t open;
+};
+
+static int snd_rs_kunit_midi_open(struct snd_rawmidi_substream *substream)
+{
+	struct snd_rs_kunit_midi *midi = substream->rmidi->private_data;
+
+	atomic_inc(&midi->opens);
+	atomic_set(&midi->open, 1);
+	return 0;
+}
+
+static int snd_rs_kunit_midi_close(struct snd_rawmidi_substream *substream)
+{
+	struct snd_rs_kunit_midi *midi = substream->rmidi->private_data;
+
+	atomic_set(&midi->open, 0);
+	atomic_inc(&midi->closes);
+	return 0;
+}
+
+static void snd_rs_kunit_midi_trigger(struct snd_rawmidi_substream *substream,
+				      int up)
+{
+	struct snd_rs_kunit_midi *midi = substream->rmidi->private_data;
+	unsigned char buf[64];
+	int n;
+
+	if (!up)
+		return;
+	while ((n = snd_rawmidi_transmit(substream, buf, sizeof(buf))) > 0) {
+		atomic_add(n, &midi->bytes);
+		if (!atomic_read(&midi->open))
+			atomic_add(n, &midi->bytes_closed);
+	}
+}
+
+static const struct snd_rawmidi_ops snd_rs_kunit_midi_output = {
+	.open = snd_rs_kunit_midi_open,
+	.close = snd_rs_kunit_midi_close,
+	.trigger = snd_rs_kunit_midi_trigger,
+};
+
+static void snd_rs_kunit_midi_free(struct snd_rawmidi *rmidi)
+{
+	kfree(rmidi->private_data);
+}
+
+struct snd_rawmidi *rust_helper_snd_rs_kunit_rawmidi_new(struct snd_card *card)
+{
+	struct snd_rs_kunit_midi *midi;
+	struct snd_rawmidi *rmidi;
+	int err;
+
+	midi = kzalloc(sizeof(*midi), GFP_KERNEL);
+	if (!midi)
+		return ERR_PTR(-ENOMEM);
+	err = snd_rawmidi_new(card, "KUnit MIDI", 0, 1, 0, &rmidi);
+	if (err < 0) {
+		kfree(midi);
+		return ERR_PTR(err);
+	}
+	strscpy(rmidi->name, "KUnit MIDI", sizeof(rmidi->name));
+	rmidi->info_flags = SNDRV_RAWMIDI_INFO_OUTPUT;
+	rmidi->private_data = midi;
+	rmidi->private_free = snd_rs_kunit_midi_free;
+	snd_rawmidi_set_ops(rmidi, SNDRV_RAWMIDI_STREAM_OUTPUT,
+			    &snd_rs_kunit_midi_output);
+	return rmidi;
+}
+
+/*
+ * Counts of a device made by snd_rs_kunit_rawmidi_new(): opens, closes,
+ * bytes, bytes while closed.
+ */
+void rust_helper_snd_rs_kunit_rawmidi_counts(struct snd_rawmidi *rmidi,
+					     unsigned int counts[4])
+{
+	struct snd_rs_kunit_midi *midi = rmidi->private_data;
+
+	counts[0] = atomic_read(&midi->opens);
+	counts[1] = atomic_read(&midi->closes);
+	counts[2] = atomic_read(&midi->bytes);
+	counts[3] = atomic_read(&midi->bytes_closed);
+}
 #else
 static inline void snd_rs_kunit_note_might_sleep(void)
 {

@@ -260,6 +260,71 @@ impl RawMidi {
     }
 }
 
+/// A rawmidi device for KUnit: one output subdevice that transmits what it is sent at once
+/// and counts it. It belongs to the card it was made on, which frees it; it is not
+/// registered, so no sequencer bridge binds it, but kernel opens work as on any device.
+///
+/// C: a minimal `snd_rawmidi_new()` driver (`snd_rs_kunit_rawmidi_new()`).
+#[cfg(CONFIG_SND_RS_KUNIT)]
+pub struct TestDevice(RawMidi);
+
+/// What a [`TestDevice`] saw so far.
+#[cfg(CONFIG_SND_RS_KUNIT)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TestCounts {
+    /// Opens of the output subdevice.
+    pub opens: u32,
+    /// Closes of it.
+    pub closes: u32,
+    /// Bytes it transmitted.
+    pub bytes: u32,
+    /// Bytes it transmitted while closed (the rawmidi core must never let that happen).
+    pub bytes_while_closed: u32,
+}
+
+#[cfg(CONFIG_SND_RS_KUNIT)]
+impl TestDevice {
+    /// Makes a device on `card` (not registered).
+    pub fn new(card: &Card) -> Result<Self> {
+        // SAFETY: `card` is live; the helper returns a device of it or an error pointer.
+        let ptr = kernel::error::from_err_ptr(unsafe {
+            bindings::snd_rs_kunit_rawmidi_new(card.as_ptr())
+        })?;
+        let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
+        // SAFETY: the device was just made on `card`, which is live and frees it only after
+        // its last reference. It is not registered; nothing `RawMidi` does needs that
+        // (`snd_rawmidi_kernel_open()` does not look at it).
+        let rawmidi = unsafe { RawMidi::from_raw(ptr) }.ok_or(EINVAL)?;
+        Ok(Self(rawmidi))
+    }
+
+    /// The device, as a bridge gets it.
+    pub fn rawmidi(&self) -> RawMidi {
+        RawMidi {
+            rmidi: self.0.rmidi,
+            card: self.0.card.clone(),
+        }
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> TestCounts {
+        let mut counts = [0u32; 4];
+        // SAFETY: the device was made by `snd_rs_kunit_rawmidi_new()` (so its private data
+        // holds the counts) and is allocated while `self.0` holds its card; `counts` has the
+        // four entries the helper fills.
+        unsafe {
+            bindings::snd_rs_kunit_rawmidi_counts(self.0.rmidi.as_ptr(), counts.as_mut_ptr())
+        };
+        let [opens, closes, bytes, bytes_while_closed] = counts;
+        TestCounts {
+            opens,
+            closes,
+            bytes,
+            bytes_while_closed,
+        }
+    }
+}
+
 /// Buffer parameters of a kernel-opened stream. C: `struct snd_rawmidi_params`.
 #[derive(Clone, Copy, Debug)]
 pub struct Params {

@@ -10,17 +10,20 @@
 
 use crate::{
     port::{port_kind, port_name, SubdeviceInfo, PORTS_PER_DEVICE},
-    synth::{dump_midi, send_event, MidiWriter},
+    synth::{dump_midi, send_event, MidiSynth, MidiWriter},
 };
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{
-    error::code::{EINVAL, ENOMEM},
+    c_str,
+    error::code::{ENODEV, ENOMEM},
     new_spinlock,
     prelude::*,
     sync::{Arc, SpinLock},
 };
-use snd::rawmidi::info_flags;
-use snd::seq::client::{cap, dir};
+use snd::card::OwnedCard;
+use snd::platform::DeviceRegistration;
+use snd::rawmidi::{info_flags, TestDevice};
+use snd::seq::client::{cap, dir, KernelClient, PortOps};
 use snd::seq::{
     kind,
     midi_event::{MidiDecoder, MidiEncoder, MAX_MIDI_EVENT_BUF},
@@ -29,7 +32,7 @@ use snd::seq::{
 use snd_kunit::{
     interleave, kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, Test, Workers,
 };
-use snd_sync::{new_published, CallChain, Published};
+use snd_sync::CallChain;
 
 const OUT: u32 = info_flags::OUTPUT;
 const IN: u32 = info_flags::INPUT;
@@ -243,99 +246,147 @@ fn event_path_writes_whole_messages(test: &mut Test<'_>) {
     );
 }
 
-/// Seed 001 with a fake writer: senders borrow the published output while this thread
-/// publishes and takes it in a loop; a taken writer is marked closed, and no sender may
-/// ever write to a closed one.
+/// The 6-byte sysex the senders send: no running status, so each accepted event is 6 bytes
+/// at the device.
+const SYSEX: [u8; 6] = [0xf0, 0x7e, 0x7f, 0x09, 0x01, 0xf7];
+
+/// A port of the driver on a test rawmidi device, and what the test needs to drive it.
+/// Fields drop in order: the port (and its references of the card) before the card.
+struct Bridge {
+    synth: Arc<MidiSynth>,
+    device: TestDevice,
+    _client: Arc<KernelClient>,
+    _card: OwnedCard<()>,
+    _platform: DeviceRegistration,
+}
+
+#[inline(never)]
+fn bridge() -> Result<Bridge> {
+    let platform = DeviceRegistration::new(c_str!("snd_seq_midi_kunit"), 0)?;
+    let card = OwnedCard::new(
+        platform.device(),
+        -1,
+        Some(c_str!("SeqMidiKUnit")),
+        &crate::THIS_MODULE,
+        (),
+    )?;
+    let device = TestDevice::new(card.card())?;
+    let client = KernelClient::new(card.card(), 0, c_str!("seq_midi KUnit"))?;
+    let synth = Arc::pin_init(
+        MidiSynth::new(device.rawmidi(), 0, client.clone(), 0)?,
+        GFP_KERNEL,
+    )?;
+    Ok(Bridge {
+        synth,
+        device,
+        _client: client,
+        _card: card,
+        _platform: platform,
+    })
+}
+
+/// Seed 001 through the driver's own callbacks, as the sequencer core calls them, on a real
+/// rawmidi device (one output subdevice that transmits what it gets at once): two senders
+/// call `event_input` with a sysex in a loop while this thread `use`s and `unuse`s the port.
+/// Every event either goes out whole to the open device or is refused with ENODEV; `unuse`
+/// returns only once the device is closed, with every accepted event's bytes sent; after it,
+/// events are refused; the next `use` opens the device again.
 fn output_teardown_waits_for_senders(test: &mut Test<'_>) {
-    const CYCLES: usize = 300;
-    struct Closable {
-        writer: Pin<KBox<FakeWriter>>,
-        closed: core::sync::atomic::AtomicBool,
-    }
-    impl MidiWriter for Closable {
-        fn avail(&self) -> usize {
-            self.writer.avail()
-        }
-        fn write(&self, data: &[u8]) -> Result<usize> {
-            if self.closed.load(Ordering::Relaxed) {
-                return Err(EINVAL);
-            }
-            self.writer.write(data)
-        }
-    }
-    #[pin_data]
+    const CYCLES: u32 = 300;
     struct Race {
-        #[pin]
-        output: Published<Closable>,
-        codec: MidiDecoder,
-        sent: AtomicUsize,
-        to_closed: AtomicUsize,
+        synth: Arc<MidiSynth>,
+        accepted: AtomicUsize,
+        refused: AtomicUsize,
+        other: AtomicUsize,
     }
-    #[inline(never)]
-    fn race() -> Result<Arc<Race>> {
-        let output = new_published!("seq_midi::tests::output");
-        let codec = MidiDecoder::new()?;
-        Arc::pin_init(
-            try_pin_init!(Race {
-                output <- output,
-                codec,
-                sent: AtomicUsize::new(0),
-                to_closed: AtomicUsize::new(0),
-            }? Error),
-            GFP_KERNEL,
-        )
-    }
-    let Ok(race) = race() else {
-        kunit_require!(test, false, "allocation failed");
-        return;
-    };
+    let bridge = bridge();
+    kunit_require!(
+        test,
+        bridge.is_ok(),
+        "no port on a test device: {:?}",
+        bridge.err()
+    );
+    let Ok(bridge) = bridge else { return };
+    let synth = &bridge.synth;
+    let race = Arc::new(
+        Race {
+            synth: synth.clone(),
+            accepted: AtomicUsize::new(0),
+            refused: AtomicUsize::new(0),
+            other: AtomicUsize::new(0),
+        },
+        GFP_KERNEL,
+    );
+    kunit_require!(test, race.is_ok(), "allocation failed");
+    let Ok(race) = race else { return };
+    let sysex = VariableEvent::new(kind::SYSEX, &SYSEX);
+    kunit_require!(test, sysex.is_ok());
+    let Ok(sysex) = sysex else { return };
     let r = race.clone();
     let senders = Workers::spawn_looping(2, move |_| {
         // SAFETY: a work item's entry: no borrow is alive on it.
         let chain = unsafe { CallChain::new() };
-        if let Some(out) = r.output.borrow(&chain) {
-            let mut note = EventBuf::of_kind(kind::NOTEON);
-            note.set_note(0, 0x3c, 0x64);
-            if out.closed.load(Ordering::Relaxed) {
-                r.to_closed.fetch_add(1, Ordering::Relaxed);
-            }
-            send_event(&*out, &r.codec, &note);
-            r.sent.fetch_add(1, Ordering::Relaxed);
+        let Ok(event) = VariableEvent::new(kind::SYSEX, &SYSEX) else {
+            r.other.fetch_add(1, Ordering::Relaxed);
+            return;
         };
+        let counter = match r.synth.event_input(&chain, &event, false, true, 0) {
+            Ok(()) => &r.accepted,
+            Err(e) if e == ENODEV => &r.refused,
+            Err(_) => &r.other,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     });
-    let Ok(senders) = senders else {
-        kunit_require!(test, false, "could not start the senders");
-        return;
-    };
+    kunit_require!(test, senders.is_ok(), "could not start the senders");
+    let Ok(senders) = senders else { return };
     kunit_expect!(test, senders.wait_started(), "senders never started");
     // SAFETY: the test case's entry: no borrow is alive on this thread.
     let mut chain = unsafe { CallChain::new() };
     for cycle in 0..CYCLES {
-        let Ok(writer) = fake_writer(4096) else {
-            break;
-        };
-        let closable = KBox::new(
-            Closable {
-                writer,
-                closed: core::sync::atomic::AtomicBool::new(false),
-            },
-            GFP_KERNEL,
+        let used = synth.use_port(&mut chain);
+        kunit_require!(test, used.is_ok(), "use #{} failed: {:?}", cycle, used);
+        kunit_expect_eq!(test, bridge.device.counts().opens, cycle + 1);
+        interleave(cycle as usize);
+        let unused = synth.unuse_port(&mut chain);
+        kunit_require!(
+            test,
+            unused.is_ok(),
+            "unuse #{} failed: {:?}",
+            cycle,
+            unused
         );
-        let Ok(closable) = closable else {
-            break;
-        };
-        kunit_expect!(test, race.output.publish(closable).is_ok());
-        interleave(cycle);
-        if let Some(taken) = race.output.take(&mut chain) {
-            taken.closed.store(true, Ordering::Relaxed);
-        }
+        let counts = bridge.device.counts();
+        kunit_require!(
+            test,
+            counts.closes == cycle + 1,
+            "unuse #{} returned with the device open: {:?}",
+            cycle,
+            counts
+        );
+        kunit_expect_eq!(test, counts.bytes % SYSEX.len() as u32, 0);
+        kunit_expect_eq!(
+            test,
+            synth.event_input(&chain, &sysex, false, false, 0),
+            Err(ENODEV),
+            "an event got through after unuse #{}",
+            cycle
+        );
+        // Let the senders meet the closed port too, also on one CPU; the sleeps alternate
+        // with the ones above.
+        interleave(cycle as usize + 2);
     }
     senders.join();
-    kunit_expect_eq!(test, race.to_closed.load(Ordering::Relaxed), 0);
+    let counts = bridge.device.counts();
+    let accepted = race.accepted.load(Ordering::Relaxed);
+    kunit_expect_eq!(test, counts.opens, CYCLES);
+    kunit_expect_eq!(test, counts.closes, CYCLES);
+    kunit_expect_eq!(test, counts.bytes as usize, accepted * SYSEX.len());
+    kunit_expect_eq!(test, counts.bytes_while_closed, 0);
+    kunit_expect_eq!(test, race.other.load(Ordering::Relaxed), 0);
     kunit_expect!(
         test,
-        race.sent.load(Ordering::Relaxed) > 0,
-        "no event ever raced a teardown; the test proved nothing"
+        accepted > 0 && race.refused.load(Ordering::Relaxed) > 0,
+        "the senders never met both an open and a closed port; the test proved nothing"
     );
 }
 
