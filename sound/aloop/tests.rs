@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! KUnit suite of the loopback's position arithmetic; runs when snd-aloop-rs loads with
-//! KUnit on. Expected values are worked out from the C formulas at HZ = 250.
+//! KUnit on. Expected values are worked out with the C formulas from the kernel's HZ
+//! (`CONFIG_HZ`), so they hold at any tick rate.
 
 #![allow(
     clippy::arithmetic_side_effects,
@@ -22,62 +23,100 @@ use snd::pcm::{Direction, Format, HwParams, HwRule, IntervalParam, MaskParam};
 use snd::platform::DeviceRegistration;
 use snd_kunit::{kunit_expect, kunit_expect_eq, kunit_require, kunit_suite, Test};
 
+/// Bytes per second of [`stream_48k_s16_stereo`].
+const BPS: u32 = 192_000;
+
+/// Bytes of one period of [`stream_48k_s16_stereo`].
+const PERIOD_BYTES: u32 = 4096;
+
 /// 48 kHz, S16_LE, stereo, 1024-frame periods: 192000 bytes/s, 4-byte frames.
 fn stream_48k_s16_stereo() -> StreamPos {
     StreamPos {
-        pcm_buffer_size: 4 * 4096,
-        pcm_period_size: 4096,
-        pcm_bps: 192000,
+        pcm_buffer_size: 4 * PERIOD_BYTES,
+        pcm_period_size: PERIOD_BYTES,
+        pcm_bps: BPS,
         pcm_salign: 4,
         pcm_rate_shift: NO_PITCH,
-        period_size_frac: 4096 * HZ,
+        period_size_frac: PERIOD_BYTES * HZ,
         ..StreamPos::default()
     }
 }
 
+/// `bytes` rounded down to whole 4-byte frames. C: `x - (x % dpcm->pcm_salign)`.
+fn whole_frames(bytes: u32) -> u32 {
+    bytes - bytes % 4
+}
+
+/// `x` bytes × HZ with a rate shift. C: `div_u64((u64)x * HZ * pcm_rate_shift, NO_PITCH)`.
+fn frac_pos_shifted(x: u32, shift: u32) -> u32 {
+    (u64::from(shift) * u64::from(x) * u64::from(HZ) / u64::from(NO_PITCH)) as u32
+}
+
+/// Jiffies from `irq_pos` to the period boundary `period_frac` at [`BPS`].
+/// C: `DIV_ROUND_UP(period_size_frac - irq_pos, pcm_bps)`.
+fn jiffies_to(period_frac: u32, irq_pos: u32) -> usize {
+    (period_frac - irq_pos).div_ceil(BPS) as usize
+}
+
 /// Without pitch, byte_pos() divides by HZ and rounds down to whole frames; frac_pos()
-/// multiplies by HZ.
+/// multiplies by HZ. HZ is the kernel's (`CONFIG_HZ`, through `snd::jiffies_timer::HZ`): 250
+/// on the test kernel, 1000 on a production-like one.
 fn byte_and_frac_pos_without_pitch(test: &mut Test<'_>) {
-    kunit_expect_eq!(test, HZ, 250);
+    // The cases below assume a period boundary lies beyond the first jiffy and that one
+    // jiffy moves more than 100 bytes: true for every HZ Kconfig offers (100..=1000).
+    kunit_expect!(test, BPS < PERIOD_BYTES * HZ);
+    kunit_expect!(test, whole_frames(BPS / HZ) >= 100);
     let pos = stream_48k_s16_stereo();
-    kunit_expect_eq!(test, pos.byte_pos(250 * 1000), 1000);
-    kunit_expect_eq!(test, pos.byte_pos(250 * 1001 + 100), 1000);
-    kunit_expect_eq!(test, pos.byte_pos(249), 0);
-    kunit_expect_eq!(test, pos.frac_pos(4096), 1_024_000);
+    kunit_expect_eq!(test, pos.byte_pos(HZ * 1000), 1000);
+    // 1001 whole bytes and a fraction: rounded down to 250 frames.
+    kunit_expect_eq!(test, pos.byte_pos(HZ * 1001 + HZ - 1), 1000);
+    kunit_expect_eq!(test, pos.byte_pos(HZ - 1), 0);
+    kunit_expect_eq!(test, pos.frac_pos(4096), 4096 * HZ);
 }
 
 /// With a rate shift, byte_pos() scales by NO_PITCH / shift and frac_pos() by shift / NO_PITCH.
 fn byte_and_frac_pos_with_pitch(test: &mut Test<'_>) {
     let mut pos = stream_48k_s16_stereo();
     pos.pcm_rate_shift = 80000;
-    kunit_expect_eq!(test, pos.frac_pos(4096), 4096 * 200);
-    kunit_expect_eq!(test, pos.byte_pos(192_000), 960);
+    kunit_expect_eq!(test, pos.frac_pos(4096), frac_pos_shifted(4096, 80000));
+    // One second of bytes × HZ at 0.8 pitch: 768 * 100000 / 80000 = 960 bytes.
+    kunit_expect_eq!(test, pos.byte_pos(768 * HZ), 960);
     pos.pcm_rate_shift = 120000;
-    kunit_expect_eq!(test, pos.frac_pos(4096), 1_228_800);
-    // 100000 * 192000 / (250 * 120000) = 640.
-    kunit_expect_eq!(test, pos.byte_pos(192_000), 640);
+    kunit_expect_eq!(test, pos.frac_pos(4096), frac_pos_shifted(4096, 120000));
+    // 768 * 100000 / 120000 = 640.
+    kunit_expect_eq!(test, pos.byte_pos(768 * HZ), 640);
 }
 
-/// One jiffy moves 768 bytes at 192000 bytes/s; crossing the period boundary wraps irq_pos
-/// and marks a period pending.
+/// One jiffy moves BPS / HZ bytes (768 at HZ = 250); crossing the period boundary wraps
+/// irq_pos and marks a period pending.
 fn bytepos_delta_counts_bytes_and_periods(test: &mut Test<'_>) {
     let mut pos = stream_48k_s16_stereo();
-    kunit_expect_eq!(test, pos.bytepos_delta(1), 768);
-    kunit_expect_eq!(test, pos.irq_pos, 192_000);
+    let one_jiffy = whole_frames(BPS / HZ);
+    kunit_expect_eq!(test, pos.bytepos_delta(1), one_jiffy);
+    kunit_expect_eq!(test, pos.irq_pos, BPS);
     kunit_expect!(test, !pos.period_update_pending);
-    kunit_expect_eq!(test, pos.bytepos_delta(5), 3840);
-    kunit_expect_eq!(test, pos.irq_pos, 128_000);
+    // Up to the first jiffy at or past the period boundary (5 more at HZ = 250).
+    let period_frac = PERIOD_BYTES * HZ;
+    let total = jiffies_to(period_frac, 0) as u32;
+    let after = BPS * total;
+    kunit_expect_eq!(
+        test,
+        pos.bytepos_delta(total - 1),
+        whole_frames(after / HZ) - one_jiffy
+    );
+    kunit_expect_eq!(test, pos.irq_pos, after - period_frac);
     kunit_expect!(test, pos.period_update_pending);
 }
 
 /// A drift owed by the last update is taken off the next delta, once, if it fits.
 fn bytepos_delta_takes_off_drift(test: &mut Test<'_>) {
     let mut pos = stream_48k_s16_stereo();
+    let one_jiffy = whole_frames(BPS / HZ);
     pos.last_drift = 100;
-    kunit_expect_eq!(test, pos.bytepos_delta(1), 668);
+    kunit_expect_eq!(test, pos.bytepos_delta(1), one_jiffy - 100);
     kunit_expect_eq!(test, pos.last_drift, 0);
-    pos.last_drift = 1000;
-    kunit_expect_eq!(test, pos.bytepos_delta(1), 768);
+    pos.last_drift = one_jiffy + 1;
+    kunit_expect_eq!(test, pos.bytepos_delta(1), one_jiffy);
     kunit_expect_eq!(test, pos.last_drift, 0);
 }
 
@@ -98,14 +137,25 @@ fn ticks_to_period_rounds_up(test: &mut Test<'_>) {
     let mut pos = stream_48k_s16_stereo();
     pos.pcm_rate_shift = 0;
     pos.period_size_frac = 0;
-    kunit_expect_eq!(test, pos.ticks_to_period(NO_PITCH), 6);
-    kunit_expect_eq!(test, pos.period_size_frac, 1_024_000);
-    kunit_expect_eq!(test, pos.ticks_to_period(120000), 7);
-    kunit_expect_eq!(test, pos.period_size_frac, 1_228_800);
+    // 6 at HZ = 250, 22 at HZ = 1000.
+    kunit_expect_eq!(
+        test,
+        pos.ticks_to_period(NO_PITCH),
+        jiffies_to(PERIOD_BYTES * HZ, 0)
+    );
+    kunit_expect_eq!(test, pos.period_size_frac, PERIOD_BYTES * HZ);
+    let shifted = frac_pos_shifted(PERIOD_BYTES, 120000);
+    // 7 at HZ = 250.
+    kunit_expect_eq!(test, pos.ticks_to_period(120000), jiffies_to(shifted, 0));
+    kunit_expect_eq!(test, pos.period_size_frac, shifted);
     // Past the boundary already: wrap and mark the period.
-    pos.irq_pos = 1_300_000;
-    // (1228800 - 71200) / 192000 = 6.03, rounded up.
-    kunit_expect_eq!(test, pos.ticks_to_period(120000), 7);
+    pos.irq_pos = shifted + 71_200;
+    // At HZ = 250: (1228800 - 71200) / 192000 = 6.03, rounded up to 7.
+    kunit_expect_eq!(
+        test,
+        pos.ticks_to_period(120000),
+        jiffies_to(shifted, 71_200)
+    );
     kunit_expect_eq!(test, pos.irq_pos, 71_200);
     kunit_expect!(test, pos.period_update_pending);
 }
@@ -257,9 +307,9 @@ fn rules_follow_the_cable(test: &mut Test<'_>) {
         state.hw.period_bytes_min = 4096;
         state.hw.period_bytes_max = 4096;
     }
-    let Ok(mut p) = HwParams::new_any() else {
-        return;
-    };
+    let any = HwParams::new_any();
+    kunit_require!(test, any.is_ok(), "parameter space not allocated");
+    let Ok(mut p) = any else { return };
     kunit_expect_eq!(test, RuleFormat::apply(&stream, &mut p), Ok(true));
     kunit_expect_eq!(test, p.mask(MaskParam::Format), Format::S32_LE.bit());
     kunit_expect_eq!(test, RuleRate::apply(&stream, &mut p), Ok(true));
@@ -269,9 +319,9 @@ fn rules_follow_the_cable(test: &mut Test<'_>) {
     kunit_expect_eq!(test, RulePeriodBytes::apply(&stream, &mut p), Ok(true));
     kunit_expect_eq!(test, p.range(IntervalParam::PeriodBytes), (4096, 4096));
 
-    let Ok(mut p) = HwParams::new_any() else {
-        return;
-    };
+    let any = HwParams::new_any();
+    kunit_require!(test, any.is_ok(), "parameter space not allocated");
+    let Ok(mut p) = any else { return };
     kunit_expect_eq!(
         test,
         p.refine_range(IntervalParam::Rate, 48000, 48000),
