@@ -5,10 +5,13 @@
 # (S16_LE 48000 2) in one thread while another starts a playback of another format
 # (S32_LE 44100 1) into it, 300 rounds each, and a third reads cable#0: the playback's
 # start stops the running capture (loopback_check_format) as the capture closes
-# (free_cable). The kernel log must stay clean (KASAN, lockdep); afterwards every stream is
-# closed and the controls show no activity. Then 100 rounds with pcm_notify=0.
+# (free_cable). Then 300 rounds in lockstep, each reaching that stop: the capture closes
+# 0-1.5 ms after the playback's start began. The kernel log must stay clean (KASAN,
+# lockdep); afterwards every stream is closed and the controls show no activity. Then 100
+# rounds of each with pcm_notify=0.
 . /snd-rs/scenarios/_lib.sh
 . /snd-rs/scenarios/_aloop.sh
+first_report_ends_boot
 
 P=/proc/asound/Loopback
 idle() {

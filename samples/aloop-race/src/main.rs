@@ -7,8 +7,15 @@
 //! two ends disagree (alsa-lib would prepare inside hw_params, and the cable's rules would
 //! then refuse the second format).
 //!
+//! Then the same two ends in lockstep, so that every round reaches the race: both configure
+//! (the playback first), the capture prepares and starts, the playback prepares and starts
+//! (its start stops the running capture), and the capture closes a moment after the
+//! playback's start began, at a delay that varies from round to round (0 to 1.5 ms; every
+//! other round looks at its state first, to count the stops). Before the seed fix, that close
+//! could free the capture's runtime under the playback's `snd_pcm_stop()`.
+//!
 //! ```text
-//! aloop-race [ROUNDS]     (default 300 per thread)
+//! aloop-race [ROUNDS [LOCKSTEP]]     (default 300 per thread, then ROUNDS lockstep rounds)
 //! ```
 //!
 //! Prints what each side saw; exits non-zero on an errno the loopback never returns here.
@@ -20,9 +27,10 @@ mod raw;
 use raw::{RawPcm, Setup};
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use std::sync::Barrier;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Default)]
 struct Tally(BTreeMap<String, u64>);
@@ -56,11 +64,109 @@ fn expected(err: &str) -> bool {
     err.ends_with("EINVAL") || err.ends_with("EIO") || err.ends_with("EBUSY")
 }
 
+/// Spawns a scoped thread under a name: the kernel's reports name the task by it.
+fn named<'scope, T: Send + 'scope>(
+    s: &'scope thread::Scope<'scope, '_>,
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> thread::ScopedJoinHandle<'scope, T> {
+    thread::Builder::new()
+        .name(name.to_string())
+        .spawn_scoped(s, f)
+        .expect("spawn a thread")
+}
+
+/// Spins for `d` (a sleep would take far longer than the window under test).
+fn spin(d: Duration) {
+    let t0 = Instant::now();
+    while t0.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+
+/// The lockstep rounds: every round stops a running capture from the playback's start while
+/// the capture closes. Returns the tallies of the capture and of the playback.
+fn lockstep(card: u32, rounds: u64) -> (Tally, Tally) {
+    let step = Barrier::new(2);
+    let starting = AtomicBool::new(false);
+    thread::scope(|s| {
+        let capt = named(s, "lock-capture", || {
+            let mut t = Tally::default();
+            for i in 0..rounds {
+                // 1: the playback configures first, then the capture (the cable's rules
+                // would refuse the second format once the capture is prepared).
+                step.wait();
+                let pcm = RawPcm::open(card, 1, true);
+                let pcm = pcm.and_then(|mut p| p.hw_params(&raw::S16_48K_2).map(|()| p));
+                // 2: prepared and started, the capture runs alone.
+                let started = pcm.as_ref().map_err(raw::errname).and_then(|p| {
+                    p.prepare()
+                        .and_then(|()| p.start())
+                        .map_err(|e| raw::errname(&e))
+                });
+                step.wait();
+                // 3: the playback starts; the capture closes a moment later.
+                while !starting.load(Acquire) {
+                    std::hint::spin_loop();
+                }
+                spin(Duration::from_micros(100 * (i / 2 % 16)));
+                match (&pcm, started) {
+                    // Every other round closes at once, without looking.
+                    (Ok(_), Ok(())) if i % 2 == 0 => t.add("started"),
+                    (Ok(p), Ok(())) => {
+                        t.add("started");
+                        if p.state() == "DRAINING" {
+                            t.add("stopped by the playback");
+                        }
+                    }
+                    (Err(e), _) => t.add(&format!("capture hw_params {}", raw::errname(e))),
+                    (Ok(_), Err(e)) => t.add(&format!("capture start {e}")),
+                }
+                drop(pcm);
+                step.wait();
+            }
+            t
+        });
+        let play = named(s, "lock-playback", || {
+            let mut t = Tally::default();
+            for _ in 0..rounds {
+                let pcm = RawPcm::open(card, 0, false);
+                let pcm = pcm.and_then(|mut p| p.hw_params(&raw::S32_44K_1).map(|()| p));
+                step.wait();
+                step.wait();
+                let r = pcm.as_ref().map_err(raw::errname).and_then(|p| {
+                    p.prepare()
+                        .map_err(|e| format!("prepare {}", raw::errname(&e)))?;
+                    starting.store(true, Release);
+                    p.start().map_err(|e| format!("start {}", raw::errname(&e)))
+                });
+                starting.store(true, Release);
+                match r {
+                    Ok(()) => t.add("started"),
+                    Err(e) => t.add(&format!("playback {e}")),
+                }
+                drop(pcm);
+                step.wait();
+                starting.store(false, Release);
+            }
+            t
+        });
+        (
+            capt.join().expect("capture thread"),
+            play.join().expect("playback thread"),
+        )
+    })
+}
+
 fn main() -> std::process::ExitCode {
     let rounds: u64 = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(300);
+    let lockstep_rounds: u64 = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(rounds);
     let card = match raw::loopback_card() {
         Ok(c) => c,
         Err(e) => {
@@ -70,8 +176,8 @@ fn main() -> std::process::ExitCode {
     };
     let done = AtomicBool::new(false);
     let proc_reads = AtomicU64::new(0);
-    let (capt, play) = thread::scope(|s| {
-        let capt = s.spawn(|| {
+    let (capt, play, lock_capt, lock_play) = thread::scope(|s| {
+        let capt = named(s, "capture", || {
             let mut t = Tally::default();
             for i in 0..rounds {
                 match round(card, 1, true, &raw::S16_48K_2) {
@@ -95,7 +201,7 @@ fn main() -> std::process::ExitCode {
             }
             t
         });
-        let play = s.spawn(|| {
+        let play = named(s, "playback", || {
             let mut t = Tally::default();
             for i in 0..rounds {
                 match round(card, 0, false, &raw::S32_44K_1) {
@@ -110,7 +216,7 @@ fn main() -> std::process::ExitCode {
             }
             t
         });
-        s.spawn(|| {
+        named(s, "proc-reader", || {
             while !done.load(Relaxed) {
                 let _ = std::fs::read_to_string("/proc/asound/Loopback/cable#0");
                 proc_reads.fetch_add(1, Relaxed);
@@ -119,16 +225,24 @@ fn main() -> std::process::ExitCode {
         });
         let capt = capt.join().expect("capture thread");
         let play = play.join().expect("playback thread");
+        let (lock_capt, lock_play) = lockstep(card, lockstep_rounds);
         done.store(true, Relaxed);
-        (capt, play)
+        (capt, play, lock_capt, lock_play)
     });
     println!("capture, {rounds} rounds: {}", capt.line());
     println!("playback, {rounds} rounds: {}", play.line());
+    println!(
+        "lockstep capture, {lockstep_rounds} rounds: {}",
+        lock_capt.line()
+    );
+    println!(
+        "lockstep playback, {lockstep_rounds} rounds: {}",
+        lock_play.line()
+    );
     println!("proc reads: {}", proc_reads.load(Relaxed));
-    let bad: Vec<&String> = capt
-        .0
-        .keys()
-        .chain(play.0.keys())
+    let bad: Vec<&String> = [&capt, &play, &lock_capt, &lock_play]
+        .iter()
+        .flat_map(|t| t.0.keys())
         .filter(|k| k.contains(' ') && !k.starts_with("stopped") && !expected(k))
         .collect();
     if !bad.is_empty() {

@@ -2,19 +2,23 @@
 //! and unsubscribes from the bridge's port in a loop (the bridge opens and closes its
 //! rawmidi output: `use`/`unuse`); another floods the port with events sent straight to it
 //! (`event_input`): notes, controllers, sysex short and oversized, and event types MIDI
-//! cannot express. Bounded iterations; prints counts, exits non-zero when a system call
-//! fails unexpectedly.
+//! cannot express. Then the two in lockstep, so that every round reaches the race: the
+//! subscriber subscribes, lets the sender send one note straight to the port and
+//! unsubscribes a moment later (0 to 360 us, or 1 to 5 ms in every other round), while that
+//! note is on its way to the output being closed. Bounded iterations; prints counts, exits non-zero when a
+//! system call fails unexpectedly.
 //!
 //! ```text
-//! seq-midi-race CLIENT:PORT [ROUNDS]
+//! seq-midi-race CLIENT:PORT [ROUNDS [LOCKSTEP]]   (LOCKSTEP rounds default to ROUNDS)
 //! seq-midi-race info CLIENT:PORT    the port's description, as the sequencer reports it
 //! ```
 
 use alsa::seq::{Addr, EvCtrl, EvNote, Event, EventType, PortCap, PortSubscribe, PortType, Seq};
 use std::ffi::CString;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use std::sync::Barrier;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn parse_addr(text: &str) -> Option<Addr> {
     let (client, port) = text.split_once(':')?;
@@ -91,6 +95,104 @@ fn port_info(addr: Addr) -> alsa::Result<()> {
     Ok(())
 }
 
+/// Spins for `d` (a sleep would take far longer than the window under test).
+fn spin(d: Duration) {
+    let t0 = Instant::now();
+    while t0.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+
+/// What the lockstep rounds saw.
+#[derive(Default)]
+struct Lockstep {
+    rounds: AtomicU64,
+    sent: AtomicU64,
+    refused: AtomicU64,
+    failures: AtomicU64,
+}
+
+/// The lockstep rounds: each opens the bridge's output (subscribe), sends one note straight
+/// to the port and closes the output (unsubscribe) while the note is on its way.
+fn lockstep(dest: Addr, rounds: u64, counts: &Lockstep) {
+    let step = Barrier::new(2);
+    let go = AtomicBool::new(false);
+    let broken = AtomicBool::new(false);
+    // Each side opens its client, then both go on only if both could.
+    let ready = |client: alsa::Result<(Seq, i32)>| {
+        if client.is_err() {
+            counts.failures.fetch_add(1, Relaxed);
+            broken.store(true, Relaxed);
+        }
+        step.wait();
+        client.ok().filter(|_| !broken.load(Relaxed))
+    };
+    thread::scope(|s| {
+        s.spawn(|| {
+            let Some((seq, port)) = ready(open("lockstep subscriber")) else {
+                return;
+            };
+            let me = Addr {
+                client: seq.client_id().unwrap_or(-1),
+                port,
+            };
+            for i in 0..rounds {
+                let subscribed = PortSubscribe::empty().and_then(|sub| {
+                    sub.set_sender(me);
+                    sub.set_dest(dest);
+                    seq.subscribe_port(&sub)
+                });
+                step.wait();
+                go.store(true, Release);
+                // Even rounds close at once (0 to 360 us, spinning); odd rounds sleep 1 to
+                // 5 ms first, so that the note is surely inside the bridge (even with both
+                // threads on one CPU) when its output is released.
+                if i % 2 == 0 {
+                    spin(Duration::from_micros(40 * (i / 2 % 10)));
+                } else {
+                    thread::sleep(Duration::from_millis(1 + i / 2 % 5));
+                }
+                if subscribed.is_err() || seq.unsubscribe_port(me, dest).is_err() {
+                    counts.failures.fetch_add(1, Relaxed);
+                }
+                counts.rounds.fetch_add(1, Relaxed);
+                step.wait();
+                go.store(false, Release);
+            }
+        });
+        s.spawn(|| {
+            let Some((seq, port)) = ready(open("lockstep sender")) else {
+                return;
+            };
+            for i in 0..rounds {
+                let mut ev = Event::new(
+                    EventType::Noteon,
+                    &EvNote {
+                        channel: (i % 16) as u8,
+                        note: (i % 128) as u8,
+                        velocity: 100,
+                        off_velocity: 0,
+                        duration: 0,
+                    },
+                );
+                ev.set_source(port);
+                ev.set_dest(dest);
+                ev.set_direct();
+                step.wait();
+                while !go.load(Acquire) {
+                    std::hint::spin_loop();
+                }
+                // Refused once the output is closed (ENODEV): expected.
+                match seq.event_output_direct(&mut ev) {
+                    Ok(_) => counts.sent.fetch_add(1, Relaxed),
+                    Err(_) => counts.refused.fetch_add(1, Relaxed),
+                };
+                step.wait();
+            }
+        });
+    });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("info") {
@@ -101,10 +203,11 @@ fn main() {
         std::process::exit(i32::from(ok != Some(true)));
     }
     let Some(dest) = args.get(1).and_then(|a| parse_addr(a)) else {
-        eprintln!("usage: seq-midi-race CLIENT:PORT [ROUNDS]");
+        eprintln!("usage: seq-midi-race CLIENT:PORT [ROUNDS [LOCKSTEP]]");
         std::process::exit(2);
     };
     let rounds: u64 = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(300);
+    let lockstep_rounds: u64 = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(rounds);
     let sysex = [0xf0u8, 0x7e, 0x7f, 0x09, 0x01, 0xf7];
     // Larger than the bridge's default output buffer (one page): it cannot go out whole.
     let mut oversized = vec![0xf0u8];
@@ -165,6 +268,8 @@ fn main() {
             }
         });
     });
+    let counts = Lockstep::default();
+    lockstep(dest, lockstep_rounds, &counts);
     println!(
         "race: {} subscribe/unsubscribe rounds, {} events accepted, {} refused, {} failures",
         subscriptions.load(Relaxed),
@@ -172,6 +277,16 @@ fn main() {
         refused.load(Relaxed),
         failures.load(Relaxed)
     );
-    let ok = failures.load(Relaxed) == 0 && subscriptions.load(Relaxed) == rounds;
+    println!(
+        "race: {} lockstep rounds, {} notes accepted, {} refused, {} failures",
+        counts.rounds.load(Relaxed),
+        counts.sent.load(Relaxed),
+        counts.refused.load(Relaxed),
+        counts.failures.load(Relaxed)
+    );
+    let ok = failures.load(Relaxed) == 0
+        && subscriptions.load(Relaxed) == rounds
+        && counts.failures.load(Relaxed) == 0
+        && counts.rounds.load(Relaxed) == lockstep_rounds;
     std::process::exit(i32::from(!ok));
 }
