@@ -53,7 +53,7 @@ fn frac_pos_shifted(x: u32, shift: u32) -> u32 {
 }
 
 /// Jiffies from `irq_pos` to the period boundary `period_frac` at [`BPS`].
-/// C: `DIV_ROUND_UP(period_size_frac - irq_pos, pcm_bps)`.
+/// C computes it as `DIV_ROUND_UP(period_size_frac - irq_pos, pcm_bps)`.
 fn jiffies_to(period_frac: u32, irq_pos: u32) -> usize {
     (period_frac - irq_pos).div_ceil(BPS) as usize
 }
