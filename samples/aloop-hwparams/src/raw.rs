@@ -42,6 +42,33 @@ pub struct HwParams {
     pub reserved: [u8; 64],
 }
 
+impl HwParams {
+    /// A HW_REFINE/HW_PARAMS request for `masks` and `intervals`: every other field open or
+    /// zero, every parameter asked for (`rmask`).
+    pub fn refine(masks: [Mask; 3], intervals: [Interval; 12]) -> Self {
+        let any = Interval {
+            min: 0,
+            max: u32::MAX,
+            flags: 0,
+        };
+        HwParams {
+            flags: 0,
+            masks,
+            mres: [Mask { bits: [0; 8] }; 5],
+            intervals,
+            ires: [any; 9],
+            rmask: !0,
+            cmask: 0,
+            info: 0,
+            msbits: 0,
+            rate_num: 0,
+            rate_den: 0,
+            fifo_size: 0,
+            reserved: [0; 64],
+        }
+    }
+}
+
 /// `struct snd_pcm_sw_params` (136 bytes on 64-bit).
 #[repr(C)]
 pub struct SwParams {
@@ -187,21 +214,7 @@ impl RawPcm {
         intervals[3] = fixed(s.rate); // RATE
         intervals[5] = fixed(s.period); // PERIOD_SIZE
         intervals[9] = fixed(s.buffer); // BUFFER_SIZE
-        let mut p = HwParams {
-            flags: 0,
-            masks,
-            mres: [Mask { bits: [0; 8] }; 5],
-            intervals,
-            ires: [any; 9],
-            rmask: !0,
-            cmask: 0,
-            info: 0,
-            msbits: 0,
-            rate_num: 0,
-            rate_den: 0,
-            fifo_size: 0,
-            reserved: [0; 64],
-        };
+        let mut p = HwParams::refine(masks, intervals);
         self.ioctl(HW_PARAMS, (&mut p as *mut HwParams).cast())?;
         self.bytes_per_frame = (p.intervals[1].min / 8) as usize; // FRAME_BITS
         let mut sw = SwParams {

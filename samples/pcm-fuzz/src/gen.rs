@@ -145,21 +145,7 @@ fn any_params() -> HwParams {
     masks[1].bits[0] = u32::MAX;
     masks[1].bits[1] = (1 << (FORMAT_LAST - 31)) - 1;
     masks[2].bits[0] = 1;
-    HwParams {
-        flags: 0,
-        masks,
-        mres: [Mask { bits: [0; 8] }; 5],
-        intervals: [any; 12],
-        ires: [any; 9],
-        rmask: !0,
-        cmask: 0,
-        info: 0,
-        msbits: 0,
-        rate_num: 0,
-        rate_den: 0,
-        fifo_size: 0,
-        reserved: [0; 64],
-    }
+    HwParams::refine(masks, [any; 12])
 }
 
 /// S16_LE, 2 channels, 48000 Hz, 1024-frame periods, 4 periods, RW interleaved: the setup
