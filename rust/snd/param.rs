@@ -8,7 +8,12 @@
 //! `/sys/module/m/parameters/name` work, through the kernel's own `param_ops_int`), and the
 //! `parmtype=` / `parm=` strings in `.modinfo` (so `modinfo` lists them).
 //!
-//! Loadable modules only: a built-in module's names would need the `KBUILD_MODNAME.` prefix.
+//! Built in (no `MODULE`), a parameter's name and its `.modinfo` strings start with the module's
+//! name and a dot, as C's `MODULE_PARAM_PREFIX` and `__MODULE_INFO_PREFIX` (`KBUILD_MODNAME "."`)
+//! make them: that is how `snd_aloop.index=` on the kernel command line and
+//! `/sys/module/snd_aloop/parameters/index` reach a built-in module. The prefix is the crate's
+//! `module!` name (its `__LOG_PREFIX`); [`module_name_matches`] checks at build time that this
+//! name is the one Kbuild gives the module (`RUST_MODFILE`), so it is `KBUILD_MODNAME` exactly.
 
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
 use kernel::{bindings, ffi::c_void, str::CStr};
@@ -95,7 +100,7 @@ impl<const N: usize> IntArrayParam<N> {
     #[allow(
         clippy::indexing_slicing,
         clippy::arithmetic_side_effects,
-        reason = "const fn for statics: `i < N` bounds every index, and a panic here is a build error"
+        reason = "const fn for statics: `i < N` bounds every index; a panic here is a build error"
     )]
     pub const fn new(defaults: [i32; N]) -> Self {
         let mut values = [const { AtomicI32::new(0) }; N];
@@ -146,7 +151,7 @@ impl<const N: usize> BoolArrayParam<N> {
     #[allow(
         clippy::indexing_slicing,
         clippy::arithmetic_side_effects,
-        reason = "const fn for statics: `i < N` bounds every index, and a panic here is a build error"
+        reason = "const fn for statics: `i < N` bounds every index; a panic here is a build error"
     )]
     pub const fn new(defaults: [bool; N]) -> Self {
         let mut values = [const { AtomicBool::new(false) }; N];
@@ -294,21 +299,112 @@ impl KernelParam {
     }
 }
 
-/// Copies a `.modinfo` string (with its NUL) into an array of its exact length.
+/// The length of [`prefixed`]`(log_prefix, text, builtin)`, its NUL included.
+///
+/// `log_prefix` is a `module!`'s `__LOG_PREFIX`, the module name and a NUL: the NUL's place
+/// takes the dot.
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "const fn for statics: an overflow here is a build error"
+)]
+pub const fn prefixed_len(log_prefix: &[u8], text: &str, builtin: bool) -> usize {
+    if builtin {
+        log_prefix.len() + text.len() + 1
+    } else {
+        text.len() + 1
+    }
+}
+
+/// `text` with a NUL, preceded by the module name and a dot when `builtin`: a parameter name or
+/// `.modinfo` string as C's `MODULE_PARAM_PREFIX` / `__MODULE_INFO_PREFIX` build it.
+/// `N` must be [`prefixed_len`] of the same arguments.
 #[allow(
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
-    reason = "const fn for statics: `i < N` bounds every index, and a panic here is a build error"
+    reason = "const fn for statics: `N` bounds every index, and a panic here is a build error"
 )]
-pub const fn modinfo<const N: usize>(text: &str) -> [u8; N] {
-    let bytes = text.as_bytes();
+pub const fn prefixed<const N: usize>(log_prefix: &[u8], text: &str, builtin: bool) -> [u8; N] {
+    assert!(N == prefixed_len(log_prefix, text, builtin));
     let mut out = [0u8; N];
+    let mut at = 0;
+    if builtin {
+        let name_len = log_prefix.len() - 1;
+        while at < name_len {
+            out[at] = log_prefix[at];
+            at += 1;
+        }
+        out[at] = b'.';
+        at += 1;
+    }
+    let bytes = text.as_bytes();
     let mut i = 0;
-    while i < N && i < bytes.len() {
-        out[i] = bytes[i];
+    while i < bytes.len() {
+        out[at + i] = bytes[i];
         i += 1;
     }
     out
+}
+
+/// A NUL-terminated name (one built by [`prefixed`], a `__LOG_PREFIX`) as a C string; a
+/// malformed one is a build error when the function runs in constant evaluation.
+#[allow(
+    clippy::panic,
+    reason = "called in constant evaluation only, where a panic is a build error"
+)]
+pub const fn name_cstr(bytes: &'static [u8]) -> &'static CStr {
+    match CStr::from_bytes_with_nul(bytes) {
+        Ok(name) => name,
+        Err(_) => panic!("a parameter name with a NUL inside"),
+    }
+}
+
+/// True when `log_prefix` (a `module!` name and a NUL) is the name Kbuild gives the module:
+/// the file name of `modfile` (`RUST_MODFILE`, e.g. `sound/snd-rs/snd-aloop`) with dashes as
+/// underscores, which is C's `KBUILD_MODNAME`. `None` (built outside Kbuild) passes.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "const fn for a build-time check: indices are bounded by the loop conditions"
+)]
+pub const fn module_name_matches(log_prefix: &[u8], modfile: Option<&str>) -> bool {
+    let Some(modfile) = modfile else {
+        return true;
+    };
+    let path = modfile.as_bytes();
+    let mut start = path.len();
+    while start > 0 && path[start - 1] != b'/' {
+        start -= 1;
+    }
+    if log_prefix.len() != path.len() - start + 1 {
+        return false;
+    }
+    let mut i = 0;
+    while start + i < path.len() {
+        let c = if path[start + i] == b'-' {
+            b'_'
+        } else {
+            path[start + i]
+        };
+        if c != log_prefix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    log_prefix[i] == 0
+}
+
+/// The calling module's name, C's `KBUILD_MODNAME` (its `module!` name, which the parameter
+/// macros check against Kbuild's), as a `&'static CStr`. Use it at a crate root with a `module!`.
+#[macro_export]
+#[allow(
+    clippy::crate_in_macro_def,
+    reason = "`crate::__LOG_PREFIX` is the calling module's name, on purpose"
+)]
+macro_rules! this_module_name {
+    () => {{
+        const NAME: &::kernel::str::CStr = $crate::param::name_cstr(crate::__LOG_PREFIX);
+        NAME
+    }};
 }
 
 /// Declares an `int` module parameter, as C's `module_param(name, int, perm)` plus
@@ -328,27 +424,34 @@ macro_rules! module_param_int {
             "int",
             $desc,
             // SAFETY: the storage is the static above; `module` is this module's.
-            |module| unsafe {
-                $crate::param::KernelParam::int(
-                    ::kernel::c_str!(stringify!($name)),
-                    $perm,
-                    $storage.as_arg(),
-                    module,
-                )
+            |name, module| unsafe {
+                $crate::param::KernelParam::int(name, $perm, $storage.as_arg(), module)
             }
         );
     };
 }
 
 /// The `__param` entry and `.modinfo` strings of one parameter: `$param` builds the
-/// `KernelParam` from this module's `struct module` pointer; `$items` are statics it refers to.
+/// `KernelParam` from its full name (`$pname`, prefixed when built in) and this module's `struct
+/// module` pointer (`$module`, null when built in); `$items` are statics it refers to.
+///
+/// Call it at the root of a crate with a `module!` (its `__LOG_PREFIX` is the module name).
 #[doc(hidden)]
 #[macro_export]
+#[allow(
+    clippy::crate_in_macro_def,
+    reason = "`crate::__LOG_PREFIX` is the calling module's name, on purpose"
+)]
 macro_rules! __module_param_entry {
-    ($name:ident, $type:literal, $desc:literal, |$module:ident| $param:expr $(; $($items:item)*)?) => {
+    ($name:ident, $type:literal, $desc:literal, |$pname:ident, $module:ident| $param:expr
+     $(; $($items:item)*)?) => {
         const _: () = {
-            #[cfg(not(MODULE))]
-            compile_error!("snd module parameters are for loadable modules");
+            const BUILTIN: bool = cfg!(not(MODULE));
+            const PREFIX: &[u8] = crate::__LOG_PREFIX;
+            const _: () = assert!(
+                $crate::param::module_name_matches(PREFIX, option_env!("RUST_MODFILE")),
+                "the module! name must be the module's file name (KBUILD_MODNAME)"
+            );
 
             #[cfg(MODULE)]
             extern "C" {
@@ -357,24 +460,36 @@ macro_rules! __module_param_entry {
 
             $($($items)*)?
 
-            #[cfg(MODULE)]
+            const NAME: &str = stringify!($name);
+            const NAME_C: [u8; $crate::param::prefixed_len(PREFIX, NAME, BUILTIN)] =
+                $crate::param::prefixed(PREFIX, NAME, BUILTIN);
+
+            const NAME_CSTR: &::kernel::str::CStr = $crate::param::name_cstr(&NAME_C);
+
             #[used]
             #[link_section = "__param"]
             static PARAM: $crate::param::KernelParam = {
+                let $pname = NAME_CSTR;
+                // C: `THIS_MODULE`, NULL in built-in code.
+                #[cfg(MODULE)]
                 let $module =
                     ::kernel::types::Opaque::raw_get(core::ptr::addr_of!(__this_module));
+                #[cfg(not(MODULE))]
+                let $module = core::ptr::null_mut();
                 $param
             };
 
-            const TYPE: &str = concat!("parmtype=", stringify!($name), ":", $type, "\0");
+            const TYPE: &str = concat!("parmtype=", stringify!($name), ":", $type);
             #[used]
             #[link_section = ".modinfo"]
-            static PARMTYPE: [u8; TYPE.len()] = $crate::param::modinfo(TYPE);
+            static PARMTYPE: [u8; $crate::param::prefixed_len(PREFIX, TYPE, BUILTIN)] =
+                $crate::param::prefixed(PREFIX, TYPE, BUILTIN);
 
-            const DESC: &str = concat!("parm=", stringify!($name), ":", $desc, "\0");
+            const DESC: &str = concat!("parm=", stringify!($name), ":", $desc);
             #[used]
             #[link_section = ".modinfo"]
-            static PARM: [u8; DESC.len()] = $crate::param::modinfo(DESC);
+            static PARM: [u8; $crate::param::prefixed_len(PREFIX, DESC, BUILTIN)] =
+                $crate::param::prefixed(PREFIX, DESC, BUILTIN);
         };
     };
 }
@@ -384,7 +499,7 @@ macro_rules! __module_param_entry {
 /// `int`, `bool` or `charp` (read-only only):
 ///
 /// ```ignore
-/// snd::module_param_array!(INDEX, index, int, [-1; 8], 0o444, "Index value for loopback soundcard.");
+/// snd::module_param_array!(INDEX, index, int, [-1; 8], 0o444, "Index value for loopback card.");
 /// snd::module_param_array!(ID, id, charp, 8, 0o444, "ID string for loopback soundcard.");
 /// ```
 #[macro_export]
@@ -417,9 +532,9 @@ macro_rules! __module_param_array_entry {
             $type,
             $desc,
             // SAFETY: `ARRAY` is static; `module` is this module's.
-            |module| unsafe {
+            |name, module| unsafe {
                 $crate::param::KernelParam::array(
-                    ::kernel::c_str!(stringify!($name)),
+                    name,
                     $perm,
                     core::ptr::addr_of!(ARRAY),
                     module,

@@ -44,6 +44,19 @@ mod tests;
 use kernel::prelude::*;
 use snd::platform::{DeviceRegistration, Registration};
 
+// The module's name is the C module's when this one replaces it (Kconfig
+// `SND_ALOOP_IMPL_RUST`: snd-aloop.ko, `snd_aloop.*` parameters), else its twin's, built beside
+// the C module for the differential tests (snd-aloop-rs.ko). Kbuild picks the file name; the
+// parameter macros check that it is this name.
+#[cfg(CONFIG_SND_ALOOP_IMPL_RUST)]
+module! {
+    type: AloopModule,
+    name: "snd_aloop",
+    author: "snd-rs developers (C original: Jaroslav Kysela <perex@perex.cz>)",
+    description: "A loopback soundcard",
+    license: "GPL",
+}
+#[cfg(not(CONFIG_SND_ALOOP_IMPL_RUST))]
 module! {
     type: AloopModule,
     name: "snd_aloop_rs",

@@ -41,6 +41,19 @@ mod tests;
 use kernel::prelude::*;
 use snd::seq::device::Registration;
 
+// The module's name is the C module's when this one replaces it (Kconfig
+// `SND_SEQ_MIDI_IMPL_RUST`: snd-seq-midi.ko, which the sequencer core requests by name when a
+// raw MIDI device appears), else its twin's, built beside the C module for the differential
+// tests (snd-seq-midi-rs.ko).
+#[cfg(CONFIG_SND_SEQ_MIDI_IMPL_RUST)]
+module! {
+    type: SeqMidiModule,
+    name: "snd_seq_midi",
+    author: "snd-rs developers (C original: Frank van de Pol, Jaroslav Kysela)",
+    description: "Advanced Linux Sound Architecture sequencer MIDI synth.",
+    license: "GPL",
+}
+#[cfg(not(CONFIG_SND_SEQ_MIDI_IMPL_RUST))]
 module! {
     type: SeqMidiModule,
     name: "snd_seq_midi_rs",
@@ -74,8 +87,9 @@ struct SeqMidiModule {
 
 impl kernel::Module for SeqMidiModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        // C: `.name = KBUILD_MODNAME`, the driver's name on the sequencer bus.
         let registration = Registration::new(
-            kernel::c_str!("snd_seq_midi_rs"),
+            snd::this_module_name!(),
             driver::MidiSynthDriver::new(),
             module,
         );
