@@ -10,8 +10,8 @@ SHELL := /bin/bash
 SCRIPTS := scripts
 export SND_RS_T0 := $(shell date +%s)
 
-.PHONY: all help bootstrap tree kernel samples initramfs guest run test stress \
-	shell scenario fuzz kunit rustdoc review-map review clean distclean
+.PHONY: all help bootstrap tree kernel samples initramfs guest prod run test test-prod stress \
+	shell scenario fuzz kunit rustdoc review-map review series rust-analyzer clean distclean
 
 all: guest
 
@@ -44,9 +44,20 @@ guest: initramfs
 run: guest
 	@$(SCRIPTS)/run.sh
 
-## test        every test: static, host, KUnit, guest scenarios
-test: guest
+## prod        the production-like kernel (configs/prod.fragment: the Rust modules under
+##             the C names, no debug options) and its initramfs
+prod: samples
+	@SND_RS_FLAVOUR=prod $(SCRIPTS)/kernel.sh
+	@SND_RS_FLAVOUR=prod $(SCRIPTS)/initramfs.sh
+
+## test        every test: static, host, KUnit, guest scenarios; then on the prod kernel
+##             its KUnit boot and the scenarios marked '# prod:'
+test: guest prod
 	@$(SCRIPTS)/test.sh
+
+## test-prod   only the prod kernel's part of make test
+test-prod: prod
+	@SND_RS_FLAVOUR=prod SND_RS_STAGES="kunit guest" $(SCRIPTS)/test.sh
 
 ## shell       interactive guest shell on this terminal (exit powers off)
 shell: guest
@@ -86,6 +97,17 @@ review-map: tree
 ##             (a diff or a mail); two versions of a C original: make review C_OLD=a.c C_NEW=b.c
 review: tree
 	@PATCH='$(PATCH)' REPORT='$(REPORT)' C_OLD='$(C_OLD)' C_NEW='$(C_NEW)' $(SCRIPTS)/review.sh review
+
+## series      snd-rs as a git-am-able, checkpatch-clean series for a 6.12.y tree:
+##             our files + patches/, in ~/.cache/snd-rs/series (checked: git am on the
+##             Debian source's files, checkpatch)
+series: tree
+	@$(SCRIPTS)/series.sh
+
+## rust-analyzer  rust-project.json for this clone (the kernel's generate_rust_analyzer.py
+##             plus our crates)
+rust-analyzer: kernel
+	@$(SCRIPTS)/rust-analyzer.sh
 
 ## clean       remove build output (keeps the unpacked tree and toolchain)
 clean:

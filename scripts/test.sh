@@ -7,11 +7,13 @@
 #   kunit   one boot with kunit.enable=1, loading the modules that hold suites;
 #           KTAP parsed by kunit.py
 #   guest   each scenario in tests/scenarios/ against each module it names
+#   prod    the production-like kernel (SND_RS_FLAVOUR=prod, configs/prod.fragment):
+#           this script again with its KUnit boot and the scenarios marked "# prod:"
 # A guest log with a kernel report (BUG, WARNING, KASAN, lockdep, ...) fails
 # its test.  SND_RS_STAGES (default "static host kunit guest") picks stages;
 # SND_RS_ONLY=<regex on scenario/module> limits the guest scenarios.
 source "$(dirname "$0")/common.sh"
-stages=" ${SND_RS_STAGES:-static host harness kunit guest} "
+stages=" ${SND_RS_STAGES:-static host harness kunit guest prod} "
 stage() { [[ $stages == *" $1 "* ]]; }
 
 # SND_RS_RESULTS: where the guest logs go (default: the cache), emptied first.
@@ -44,6 +46,13 @@ for c in $(cd "$SND_RS_ROOT" && git ls-files '*.c' 2>/dev/null || find rust soun
 		printf '%s\n' "$out" | head -n 20; fail "checkpatch $c"
 	fi
 done
+# make series: our files + patches/ apply with git am to the Debian source, checkpatch-clean.
+n_series=0
+while read -r verdict what; do
+	n_series=$((n_series + 1))
+	if [ "$verdict" = ok ]; then pass "$what"; else fail "$what"; fi
+done < <("$SND_RS_ROOT/scripts/series.sh" --check 2>&1)
+((n_series > 0)) || fail "series: scripts/series.sh printed nothing"
 mapfile -t kernel_rs < <(cd "$SND_RS_ROOT" && find rust sound tests/kunit -name '*.rs' | sort)
 if (cd "$SND_RS_ROOT" && rustfmt --check --edition 2021 --config-path "$SRC/.rustfmt.toml" "${kernel_rs[@]}"); then
 	pass "rustfmt (kernel style) on ${#kernel_rs[@]} files"
@@ -144,7 +153,14 @@ fi
 if stage kunit; then
 step "KUnit (boot with kunit.enable=1, then load the modules with suites)"
 # Modules holding KUnit suites: "module source-dir" per line.
-kunit_modules=$(sed -n 's/^\([a-z0-9-]\+\) .*/\1/p' "$SND_RS_ROOT/tests/kunit/modules" | paste -sd,)
+kunit_modules=$(sed -n 's/^\([a-z0-9-]\+\) .*/\1/p' "$SND_RS_ROOT/tests/kunit/modules")
+if [ "$FLAVOUR" = prod ]; then
+	# The Rust modules are the C names here; a built-in one's suites ran at boot.
+	builtins=$MODROOT/lib/modules/$(cat "$OUT/.snd-rs-release")/modules.builtin
+	kunit_modules=$(for m in $kunit_modules; do
+		m=${m%-rs}; grep -q "/$m\.ko\$" "$builtins" || echo "$m"; done)
+fi
+kunit_modules=$(paste -sd, <<<"$kunit_modules")
 if guest kunit 600 kunit.enable=1 snd_rs.scenario=kunit snd_rs.kunit_modules="$kunit_modules"; then
 	kunit_clean=1
 else
@@ -179,9 +195,16 @@ else
 	((k_pass > 0)) && pass "KUnit cases" "$k_pass"
 	((k_fail > 0)) && fail "KUnit cases" "$k_fail"
 	# Every suite declared in tests/kunit/ or in a module must have run and passed.
-	for suite in $(cd "$SND_RS_ROOT" && grep -rh -A1 --include='*.rs' 'kunit_suite!(' tests/kunit sound |
-		grep -oE '^\s*(kunit_suite!\()?[a-z_0-9]+,' | grep -oE '[a-z_0-9]+,' | tr -d ,); do
-		grep -qE "=+ \[PASSED\] $suite =+" <<<"$parsed" || fail "KUnit suite $suite did not run or did not pass"
+	# (A suite file in tests/kunit/ that this kernel's config leaves out is not built: the
+	# prod kernel has no CONFIG_DEBUG_ATOMIC_SLEEP for snd_sync_might_sleep.)
+	for f in $(cd "$SND_RS_ROOT" && grep -rl --include='*.rs' 'kunit_suite!(' tests/kunit sound); do
+		case $f in
+		tests/kunit/*) [ -f "$OUT/sound/snd-rs/${f%.rs}.o" ] || continue ;;
+		esac
+		for suite in $(grep -h -A1 'kunit_suite!(' "$SND_RS_ROOT/$f" |
+			grep -oE '^\s*(kunit_suite!\()?[a-z_0-9]+,' | grep -oE '[a-z_0-9]+,' | tr -d ,); do
+			grep -qE "=+ \[PASSED\] $suite =+" <<<"$parsed" || fail "KUnit suite $suite did not run or did not pass"
+		done
 	done
 fi
 ((kunit_clean)) || fail "KUnit boot: clean log and orderly shutdown"
@@ -227,6 +250,16 @@ for s in "$SND_RS_ROOT"/tests/scenarios/[!_]*.sh; do
 	# "# detects: MOD": a positive control (tests/prefix), the C original without its
 	# seed fix; the scenario must catch it, with a kernel report or a failed check.
 	detects=$(sed -n 's/^# detects: *//p' "$s" | head -n1)
+	# The prod kernel runs only the scenarios with a "# prod: MODULE [KERNEL ARGS...]"
+	# line, once, against MODULE (a C name, which is the Rust module there), booted with
+	# those arguments (parameters of built-in modules, snd.slots=...).
+	prod_args=()
+	if [ "$FLAVOUR" = prod ]; then
+		read -r mods detects_ <<<"$(sed -n 's/^# prod: *//p' "$s" | head -n1)" || true
+		[ -n "$mods" ] || continue
+		read -ra prod_args <<<"${detects_:-}"
+		detects=
+	fi
 	for mod in $mods $detects; do
 		[[ "$name/$mod" =~ ${SND_RS_ONLY:-.} ]] || continue
 		t0=$(date +%s)
@@ -260,7 +293,8 @@ for s in "$SND_RS_ROOT"/tests/scenarios/[!_]*.sh; do
 		for try in 1 2 3; do
 			ok=1
 			[ -z "$uart" ] || rm -f "$uart"
-			SND_RS_QEMU_EXTRA="${extra[*]}" guest "$name-$mod" "$guest_timeout" "${args[@]}" $guest_args \
+			SND_RS_QEMU_EXTRA="${extra[*]}" guest "$name-$mod" "$guest_timeout" "${args[@]}" \
+				${prod_args[@]+"${prod_args[@]}"} $guest_args \
 				snd_rs.scenario="$name" snd_rs.module="$mod" || ok=0
 			if ((ok)) && [ -x "$host_check" ] && ! "$host_check" "$uart" "$log"; then
 				ok=0
@@ -280,6 +314,24 @@ for s in "$SND_RS_ROOT"/tests/scenarios/[!_]*.sh; do
 		fi
 	done
 done
+fi
+
+if stage prod && [ "$FLAVOUR" != prod ]; then
+	step "the production-like kernel (SND_RS_FLAVOUR=prod): KUnit, the '# prod:' scenarios"
+	if [ ! -f "$CACHE/linux-build-prod/arch/x86/boot/bzImage" ]; then
+		fail "prod kernel: not built (make kernel initramfs SND_RS_FLAVOUR=prod)"
+	else
+		prod_out=$results/prod.out
+		SND_RS_FLAVOUR=prod SND_RS_STAGES="kunit guest" SND_RS_RESULTS="$results/prod" \
+			"$0" 2>&1 | tee "$prod_out" | grep -v '^[0-9]* passed, [0-9]* failed$' |
+			sed '/^failed:$/,$d'
+		read -r p_ok _ p_bad _ < <(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$prod_out" || echo "0 passed, 1 failed")
+		passed=$((passed + p_ok))
+		failed=$((failed + p_bad))
+		mapfile -t p_fail < <(sed -n '/^failed:$/,/^\[snd-rs/{s/^  /prod: /p}' "$prod_out")
+		failures+=(${p_fail[@]+"${p_fail[@]}"})
+		((p_bad == 0 || ${#p_fail[@]} > 0)) || failures+=("prod: see $prod_out")
+	fi
 fi
 
 echo

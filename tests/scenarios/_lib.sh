@@ -9,10 +9,36 @@ say() { echo "[scenario] $*"; }
 fail() { echo "[scenario] FAIL: $*"; exit 1; }
 run() { say "\$ $*"; "$@" || fail "'$*' exited $?"; }
 
-# load MODULE [ARGS...]: modprobe and show what the module registered.
+# builtin MODULE: true when MODULE is built into the kernel (the prod kernel's snd-aloop).
+builtin() { grep -q "/$1\.ko\$" "/lib/modules/$(uname -r)/modules.builtin"; }
+
+# load MODULE [ARGS...]: modprobe and show what the module registered. A built-in module
+# cannot be loaded with parameters: they come from the kernel command line (the prod
+# scenarios' "# prod:" line), and here each one must show in /sys/module (an array
+# parameter's first elements).
 load() {
+	if builtin "$1"; then
+		_bm=$(echo "$1" | tr - _)
+		shift
+		for a in "$@"; do
+			v=$(cat "/sys/module/$_bm/parameters/${a%%=*}") || fail "no parameter ${a%%=*} of $_bm"
+			case "$v" in
+			"${a#*=}" | "${a#*=},"*) ;;
+			*) fail "built-in $_bm: ${a%%=*} is '$v', not ${a#*=} (kernel command line: $(cat /proc/cmdline))" ;;
+			esac
+		done
+		say "built in: $_bm $*"
+		return
+	fi
 	run modprobe "$@"
 	say "loaded $1: $(grep -c . /proc/asound/cards) lines in /proc/asound/cards"
+}
+
+# unload MODULE...: modprobe -r, leaving built-in modules (which cannot go) in place.
+unload() {
+	for _um in "$@"; do
+		builtin "$_um" || run modprobe -r "$_um"
+	done
 }
 
 # only_bridge MODULE: the sequencer core asks for "snd-seq-midi" by name whenever

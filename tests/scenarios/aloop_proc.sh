@@ -1,5 +1,6 @@
 #!/bin/sh
 # modules: snd-aloop snd-aloop-rs
+# prod: snd-aloop snd_aloop.pcm_substreams=2
 # What the loopback card shows in /proc and to amixer: the cards, pcm and pcm*/info lines,
 # the card's id, driver, names and control count; cable#0, cable#1 and timer_source with
 # nothing open (all 8 substream slots listed, 2 of them real with pcm_substreams=2), with
@@ -45,5 +46,5 @@ S16=S16_LE/48000/2/1024/4096
 	show $P/cable#0 $P/cable#1
 } >/tmp/aloop_proc.out 2>&1
 transcript aloop_proc
-run modprobe -r "$MOD"
+unload "$MOD"
 say "pass"

@@ -1,5 +1,6 @@
 #!/bin/sh
 # modules: snd-aloop snd-aloop-rs
+# prod: snd-aloop snd_aloop.pcm_substreams=1
 # System suspend and resume of the card (dev_pm_ops through /sys/power/pm_test, which
 # suspends and resumes every device without sleeping): a running capture and a running
 # playback are suspended (the card goes to D3hot, the PCM core suspends the streams) and
@@ -29,6 +30,6 @@ load "$MOD" pcm_substreams=1
 	dmesg | grep -o 'PM: suspend entry.*\|PM: suspend debug: Waiting.*\|PM: suspend exit'
 	show "/proc/asound/Loopback/cable#0"
 } >/tmp/aloop_suspend.out 2>&1
-run modprobe -r "$MOD"
+unload "$MOD"
 transcript aloop_suspend
 say "pass"

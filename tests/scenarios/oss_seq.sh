@@ -10,6 +10,10 @@
 . /snd-rs/scenarios/_lib.sh
 
 load snd-virmidi
+# Only snd-seq-oss carries the OSS device aliases: an open of /dev/sequencer loads one module.
+if grep -q ' snd_seq_oss_rs$' "/lib/modules/$(uname -r)/modules.alias"; then
+	fail "snd-seq-oss-rs has module aliases: $(grep ' snd_seq_oss_rs$' "/lib/modules/$(uname -r)/modules.alias")"
+fi
 load "$MOD"
 card=$(sed -n 's/^ *\([0-9]*\) \[VirMIDI.*/\1/p' /proc/asound/cards | head -n 1)
 [ -n "$card" ] || fail "no VirMIDI card"
