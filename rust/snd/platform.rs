@@ -55,6 +55,9 @@ impl Device {
     }
 }
 
+/// The C driver structure a [`Registration`] wraps.
+type RawDriver = Opaque<bindings::platform_driver>;
+
 /// A registered platform driver; unregistered (unbinding every device) when dropped.
 ///
 /// C: `struct platform_driver`, `platform_driver_register()`, `platform_driver_unregister()`.
@@ -65,7 +68,7 @@ impl Device {
 #[pin_data(PinnedDrop)]
 pub struct Registration<T: Driver> {
     #[pin]
-    raw: Opaque<bindings::platform_driver>,
+    raw: RawDriver,
     #[pin]
     _pin: PhantomPinned,
     _driver: PhantomData<T>,
@@ -83,7 +86,7 @@ impl<T: Driver> Registration<T> {
             // SAFETY: `slot` is valid for writes and pinned; the ops tables are static; on
             // success the driver stays registered until `drop`.
             raw <- unsafe {
-                kernel::init::pin_init_from_closure(move |slot: *mut Opaque<bindings::platform_driver>| {
+                kernel::init::pin_init_from_closure(move |slot: *mut RawDriver| {
                     let drv = Opaque::raw_get(slot);
                     drv.write(core::mem::zeroed());
                     (*drv).probe = Some(probe::<T>);

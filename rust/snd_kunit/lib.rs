@@ -2,17 +2,18 @@
 
 //! KUnit suites written in Rust, for Linux 6.12 (which has no `#[kunit_tests]`).
 //!
-//! A suite is a list of plain Rust functions taking a [`Test`]. [`kunit_suite!`](crate::kunit_suite) builds the C
-//! `struct kunit_case` table and `struct kunit_suite` for them at compile time and places the
-//! suite in the `.kunit_test_suites` section, exactly where `kunit_test_suite()` puts a C suite:
-//! built into vmlinux it runs at boot (with `kunit.enable=1`, or under `kunit.py run`); in a
-//! module it runs when the module is loaded.
+//! A suite is a list of plain Rust functions taking a [`Test`].
+//! [`kunit_suite!`](crate::kunit_suite) builds the C `struct kunit_case` table and
+//! `struct kunit_suite` for them at compile time and places the suite in the
+//! `.kunit_test_suites` section, exactly where `kunit_test_suite()` puts a C suite: built into
+//! vmlinux it runs at boot (with `kunit.enable=1`, or under `kunit.py run`); in a module it
+//! runs when the module is loaded.
 //!
 //! Checks never panic and never abort the test thread. [`kunit_expect!`](crate::kunit_expect) and
-//! [`kunit_expect_eq!`](crate::kunit_expect_eq) record a failure through KUnit's own reporting (same output as C's
-//! `KUNIT_EXPECT_*`) and carry on; [`kunit_require!`](crate::kunit_require) records it and returns from the case
-//! function, so destructors run and locks are released, unlike C's `KUNIT_ASSERT_*`, which
-//! ends the thread.
+//! [`kunit_expect_eq!`](crate::kunit_expect_eq) record a failure through KUnit's own reporting
+//! (same output as C's `KUNIT_EXPECT_*`) and carry on; [`kunit_require!`](crate::kunit_require)
+//! records it and returns from the case function, so destructors run and locks are released,
+//! unlike C's `KUNIT_ASSERT_*`, which ends the thread.
 //!
 //! # Examples
 //!

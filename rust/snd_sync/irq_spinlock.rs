@@ -18,8 +18,8 @@ use kernel::{
 /// needed: no reset or peer lookup can skip the lock.
 ///
 /// It is a [`Lock`] with [`IrqSpinLockBackend`], so it composes with `LockedBy`, `CondVar` and
-/// pin-init like the kernel crate's `SpinLock`. Create one with [`new_irq_spinlock!`](crate::new_irq_spinlock), which
-/// gives it a lockdep class and name.
+/// pin-init like the kernel crate's `SpinLock`. Create one with
+/// [`new_irq_spinlock!`](crate::new_irq_spinlock), which gives it a lockdep class and name.
 ///
 /// Local interrupts are disabled by count, not by saved flags: the first guard on a CPU saves
 /// the interrupt state, nested guards (and [`crate::IrqsOff`]) only count, and the state comes

@@ -9,9 +9,9 @@
 //!
 //! | need | use | C idiom it replaces | seed |
 //! |---|---|---|---|
-//! | state touched from IRQ context and process context | [`IrqSpinLock`] | `spinlock_t` + `spin_lock_irqsave()` | 000, 003 |
-//! | an object other contexts use, torn down safely | [`Published`] | spinlock + `snd_use_lock_t` around a pointer | 001 |
-//! | work finishing after its lock is dropped | [`StopLock`] | spinlock + `atomic_t` count + `wait_event()` | 003 |
+//! | state used in IRQ and process context | [`IrqSpinLock`] | `spin_lock_irqsave()` | 000, 003 |
+//! | an object others use, torn down safely | [`Published`] | spinlock + `snd_use_lock_t` | 001 |
+//! | work ending after its lock is dropped | [`StopLock`] | count + `wait_event()` | 003 |
 //! | a bare count of users to wait for | [`InFlight`] | `snd_use_lock_t` | 001 |
 //! | sleeping until a condition holds | [`WaitQueue`] | `wait_event_timeout()` / `wake_up()` | |
 //!

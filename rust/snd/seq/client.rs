@@ -196,7 +196,8 @@ pub struct Port<T: PortOps> {
 impl<T: PortOps> Drop for Port<T> {
     fn drop(&mut self) {
         // SAFETY: the port exists; the core tears down its subscriptions (calling our
-        // callbacks) and waits for its users before returning, so the callback object is unused after.
+        // callbacks) and waits for its users before returning, so the callback object is unused
+        // after.
         unsafe { bindings::snd_seq_event_port_detach(self.client.id, self.port) };
     }
 }
