@@ -33,7 +33,7 @@ if stage static; then
 step "static checks"
 checkpatch=$SRC/scripts/checkpatch.pl
 # UNKNOWN_COMMIT_ID: checkpatch looks the ids of Fixes: tags up with git log in the
-# current directory, which is not a kernel repository here (the ids of patches 0008-0011
+# current directory, which is not a kernel repository here (the ids of patches 0009-0012
 # were checked against public torvalds/linux text by hand).
 for p in "$SND_RS_ROOT"/patches/*.patch; do
 	if out=$("$checkpatch" --no-tree -q --ignore UNKNOWN_COMMIT_ID "$p" 2>&1) && [ -z "$out" ]; then

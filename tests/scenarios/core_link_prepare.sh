@@ -9,7 +9,7 @@
 # vmalloc space (oops in memset), or the driver's state was already gone (KASAN). Then the
 # same with HW_FREE/HW_PARAMS on the member instead of the close, which the buffer lock
 # serialises with the group's prepare. Pass: clean kernel log, both runs reached the race.
-# Proves patches/0008-ALSA-pcm-leave-the-linked-group-before-freeing-a-released-stream.patch:
+# Proves patches/0009-ALSA-pcm-leave-the-linked-group-before-freeing-a-released-stream.patch:
 # without it the group's silence fill hits the freed buffer (oops in memset_orig, or KASAN
 # null-ptr-deref when dma_area is already cleared) in the first run, with either module.
 . /snd-rs/scenarios/_lib.sh

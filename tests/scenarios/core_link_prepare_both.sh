@@ -6,7 +6,7 @@
 # stream it was issued on and took the other members' in the order of the group list, so
 # the two threads took the two mutexes in opposite orders and both slept for good (D state;
 # lockdep does not see it). Pass: both threads finish in time, clean kernel log.
-# Proves patches/0011-ALSA-pcm-take-the-buffer-mutexes-of-a-linked-group-in-one-order.patch:
+# Proves patches/0012-ALSA-pcm-take-the-buffer-mutexes-of-a-linked-group-in-one-order.patch:
 # without it the two threads hang within the first second with either module.
 . /snd-rs/scenarios/_lib.sh
 

@@ -8,7 +8,7 @@
 # again. Group and stream locks shared one lockdep class, so that re-lock was reported as
 # "possible recursive locking detected". Pass: clean kernel log (lockdep), the group
 # started, every stream closed afterwards.
-# Proves patches/0009-ALSA-pcm-give-the-lock-of-a-linked-group-its-own-lockdep-class.patch:
+# Proves patches/0010-ALSA-pcm-give-the-lock-of-a-linked-group-its-own-lockdep-class.patch:
 # without it lockdep reports the re-lock with either module.
 . /snd-rs/scenarios/_lib.sh
 

@@ -10,7 +10,7 @@
 # delivery, and the queue start is broadcast to the subscribers of System:Timer under that
 # port's list lock, a second lock of the same class. Pass: the three bytes reach the OSS
 # read queue as SEQ_MIDIPUTC records and the kernel log stays clean (lockdep).
-# Proves patches/0010-ALSA-seq-give-the-System-ports-subscriber-lists-their-own-lock-class.patch:
+# Proves patches/0011-ALSA-seq-give-the-System-ports-subscriber-lists-their-own-lock-class.patch:
 # without it lockdep reports the first note, with either bridge.
 . /snd-rs/scenarios/_lib.sh
 
