@@ -56,6 +56,24 @@ while read -r verdict what; do
 	if [ "$verdict" = ok ]; then pass "$what"; else fail "$what"; fi
 done < <("$SND_RS_ROOT/scripts/series.sh" --check 2>&1)
 ((n_series > 0)) || fail "series: scripts/series.sh printed nothing"
+# make rust-analyzer: rust-project.json names each of our crates, rooted in this clone.
+if "$SND_RS_ROOT/scripts/rust-analyzer.sh" >/dev/null && python3 - "$SND_RS_ROOT" <<'PY'
+import json, pathlib, sys
+root = pathlib.Path(sys.argv[1])
+crates = json.load(open(root / "rust-project.json"))["crates"]
+by_name = {c["display_name"]: c for c in crates}
+ours = {"snd_sync": "rust/snd_sync/lib.rs", "snd": "rust/snd/lib.rs", "aloop": "sound/aloop/aloop.rs",
+        "seq_midi": "sound/seq_midi/seq_midi.rs", "readq": "sound/seq_oss/readq.rs"}
+def ok(name, path):
+    c = by_name.get(name)
+    return c and c["root_module"] == str(root / path) and \
+        "kernel" in [crates[d["crate"]]["display_name"] for d in c["deps"]]
+bad = [n for n, p in ours.items() if not ok(n, p)]
+sys.exit(f"rust-project.json: crates missing or not rooted here: {bad}" if bad else 0)
+PY
+then pass "make rust-analyzer: our crates in rust-project.json"
+else fail "make rust-analyzer"
+fi
 mapfile -t kernel_rs < <(cd "$SND_RS_ROOT" && find rust sound tests/kunit -name '*.rs' | sort)
 if (cd "$SND_RS_ROOT" && rustfmt --check --edition 2021 --config-path "$SRC/.rustfmt.toml" "${kernel_rs[@]}"); then
 	pass "rustfmt (kernel style) on ${#kernel_rs[@]} files"

@@ -107,6 +107,8 @@ const SW_PARAMS: libc::c_ulong = ioc(IOC_R | IOC_W, 0x13, std::mem::size_of::<Sw
 const PREPARE: libc::c_ulong = ioc(0, 0x40, 0);
 const START: libc::c_ulong = ioc(0, 0x42, 0);
 const DROP: libc::c_ulong = ioc(0, 0x43, 0);
+const LINK: libc::c_ulong = ioc(IOC_W, 0x60, std::mem::size_of::<libc::c_int>());
+const UNLINK: libc::c_ulong = ioc(0, 0x61, 0);
 const READI: libc::c_ulong = ioc(IOC_R, 0x51, std::mem::size_of::<Xferi>());
 
 /// `SNDRV_PCM_FORMAT_*` numbers.
@@ -246,6 +248,14 @@ impl RawPcm {
     }
     pub fn drop_stream(&self) -> io::Result<()> {
         self.ioctl(DROP, std::ptr::null_mut())
+    }
+    /// SNDRV_PCM_IOCTL_LINK: puts `other` into this stream's group (both configured, in the
+    /// same state); the kernel takes the file descriptor as the argument's value.
+    pub fn link(&self, other: &RawPcm) -> io::Result<()> {
+        self.ioctl(LINK, other.as_raw_fd() as usize as *mut libc::c_void)
+    }
+    pub fn unlink(&self) -> io::Result<()> {
+        self.ioctl(UNLINK, std::ptr::null_mut())
     }
 
     /// Reads up to `frames` frames; Ok(n) frames read.

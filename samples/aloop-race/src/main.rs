@@ -16,10 +16,13 @@
 //!
 //! ```text
 //! aloop-race [ROUNDS [LOCKSTEP]]     (default 300 per thread, then ROUNDS lockstep rounds)
+//! aloop-race drop ROUNDS             DROP of the capture vs the playback's START (peer_stop.rs)
+//! aloop-race linked ROUNDS           a linked capture stopped by the playback (peer_stop.rs)
 //! ```
 //!
 //! Prints what each side saw; exits non-zero on an errno the loopback never returns here.
 
+mod peer_stop;
 #[path = "../../aloop-hwparams/src/raw.rs"]
 #[allow(dead_code)]
 mod raw;
@@ -158,7 +161,46 @@ fn lockstep(card: u32, rounds: u64) -> (Tally, Tally) {
     })
 }
 
+/// `aloop-race drop|linked ROUNDS`: prints the two tallies; fails on an unexpected errno or
+/// a capture left in another state than its DROP leaves (SETUP).
+fn peer_stop_main(card: u32, mode: &str, rounds: u64) -> std::process::ExitCode {
+    let (capt, play) = match mode {
+        "drop" => peer_stop::drop_vs_start(card, rounds),
+        _ => peer_stop::linked_capture(card, rounds),
+    };
+    println!("{mode} capture, {rounds} rounds: {}", capt.line());
+    println!("{mode} playback, {rounds} rounds: {}", play.line());
+    let bad: Vec<&String> = capt
+        .0
+        .keys()
+        .chain(play.0.keys())
+        .filter(|k| match mode {
+            "drop" => k.starts_with("left ") && k.as_str() != "left SETUP",
+            _ => k.starts_with("after drop ") && k.as_str() != "after drop SETUP + SETUP",
+        } || k.starts_with("capture ") || k.starts_with("playback "))
+        .collect();
+    if !bad.is_empty() {
+        println!("aloop-race: FAIL: {bad:?}");
+        return std::process::ExitCode::FAILURE;
+    }
+    std::process::ExitCode::SUCCESS
+}
+
 fn main() -> std::process::ExitCode {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    if mode == "drop" || mode == "linked" {
+        let rounds = std::env::args()
+            .nth(2)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(300);
+        return match raw::loopback_card() {
+            Ok(card) => peer_stop_main(card, &mode, rounds),
+            Err(e) => {
+                eprintln!("aloop-race: no Loopback card: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let rounds: u64 = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())

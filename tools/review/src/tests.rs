@@ -149,8 +149,13 @@ fn prepared_tree() -> Option<PathBuf> {
     tree.join("sound/drivers/aloop.c").exists().then_some(tree)
 }
 
+/// The clone under test. Read at run time: cargo sets CARGO_MANIFEST_DIR for the test
+/// process, while the compile-time value is that of whichever clone first built this test
+/// binary into a shared target directory (cargo reuses it for an identical clone elsewhere).
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    Path::new(&dir).join("../..")
 }
 
 #[test]
