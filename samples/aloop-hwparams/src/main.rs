@@ -24,6 +24,8 @@ use std::process::ExitCode;
 const PLAY: &str = "hw:Loopback,0,0";
 const CAPT: &str = "hw:Loopback,1,0";
 
+// Shared with aloop-race, pcm-fuzz and pcm-link-race, which use other parts of it.
+#[allow(dead_code)]
 mod raw;
 
 use raw::RawPcm;

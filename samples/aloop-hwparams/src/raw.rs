@@ -145,6 +145,8 @@ pub struct RawPcm {
     /// `/proc/asound/Loopback/pcmDx/subN/status`
     status: String,
     bytes_per_frame: usize,
+    /// The substream number the open got (SNDRV_PCM_IOCTL_INFO).
+    sub: u32,
 }
 
 impl AsRawFd for RawPcm {
@@ -176,10 +178,12 @@ impl RawPcm {
             file,
             status: String::new(),
             bytes_per_frame: 0,
+            sub: 0,
         };
         pcm.ioctl(INFO, info.as_mut_ptr().cast())?;
         let sub = u32::from_ne_bytes([info[4], info[5], info[6], info[7]]);
         pcm.status = format!("/proc/asound/Loopback/pcm{dev}{d}/sub{sub}/status");
+        pcm.sub = sub;
         Ok(pcm)
     }
 
@@ -235,6 +239,11 @@ impl RawPcm {
             reserved: [0; 56],
         };
         self.ioctl(SW_PARAMS, (&mut sw as *mut SwParams).cast())
+    }
+
+    /// The substream number (`subN` in /proc).
+    pub fn subdevice(&self) -> u32 {
+        self.sub
     }
 
     pub fn hw_free(&self) -> io::Result<()> {

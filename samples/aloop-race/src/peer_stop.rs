@@ -56,6 +56,29 @@ fn wait_for(flag: &AtomicBool) {
     }
 }
 
+/// The playback's side of every round: configured before the first barrier, prepared and
+/// started (raising `starting`) after the second, closed after the third; the fourth ends
+/// the round. Returns what its STARTs gave.
+fn playback_rounds(card: u32, rounds: u64, step: &Barrier, starting: &AtomicBool) -> Tally {
+    let mut t = Tally::default();
+    for _ in 0..rounds {
+        let pcm = playback(card);
+        step.wait();
+        step.wait();
+        let r = pcm
+            .as_ref()
+            .map_err(String::clone)
+            .and_then(|p| start_playback(p, starting));
+        starting.store(true, Release);
+        t.add(&r.map_or_else(|e| format!("playback {e}"), |()| "started".into()));
+        step.wait();
+        drop(pcm);
+        starting.store(false, Release);
+        step.wait();
+    }
+    t
+}
+
 /// DROP vs the playback's START. Returns the capture's and the playback's tallies; the
 /// capture tally counts the state the capture is left in once both calls returned.
 pub fn drop_vs_start(card: u32, rounds: u64) -> (Tally, Tally) {
@@ -88,23 +111,7 @@ pub fn drop_vs_start(card: u32, rounds: u64) -> (Tally, Tally) {
             t
         });
         let play = named(s, "drop-playback", || {
-            let mut t = Tally::default();
-            for _ in 0..rounds {
-                let pcm = playback(card);
-                step.wait();
-                step.wait();
-                let r = pcm
-                    .as_ref()
-                    .map_err(String::clone)
-                    .and_then(|p| start_playback(p, &starting));
-                starting.store(true, Release);
-                t.add(&r.map_or_else(|e| format!("playback {e}"), |()| "started".into()));
-                step.wait();
-                drop(pcm);
-                starting.store(false, Release);
-                step.wait();
-            }
-            t
+            playback_rounds(card, rounds, &step, &starting)
         });
         (
             capt.join().expect("capture thread"),
@@ -156,23 +163,7 @@ pub fn linked_capture(card: u32, rounds: u64) -> (Tally, Tally) {
             t
         });
         let play = named(s, "linked-playback", || {
-            let mut t = Tally::default();
-            for _ in 0..rounds {
-                let pcm = playback(card);
-                step.wait();
-                step.wait();
-                let r = pcm
-                    .as_ref()
-                    .map_err(String::clone)
-                    .and_then(|p| start_playback(p, &starting));
-                starting.store(true, Release);
-                t.add(&r.map_or_else(|e| format!("playback {e}"), |()| "started".into()));
-                step.wait();
-                drop(pcm);
-                starting.store(false, Release);
-                step.wait();
-            }
-            t
+            playback_rounds(card, rounds, &step, &starting)
         });
         named(s, "member-drop", || {
             for i in 0..rounds {
