@@ -10,10 +10,11 @@
 # 60 s, one implementation per boot: MODULE names the bridge, and the OSS sequencer of the
 # same implementation runs beside it (snd-seq-midi with snd-seq-oss, snd-seq-midi-rs with
 # snd-seq-oss-rs), so each module gets its 60 s of fuzzing in half the boots.
-# The UART stays out of loopback: MIDI input from the bridge into an OSS reader runs into a
-# known lockdep report of the ALSA core (recursive grp->list_lock).
+# The UART is in loopback, so the bridge's input path is fuzzed too and its MIDI reaches the
+# OSS readers (which met a lockdep report of the ALSA core, recursive grp->list_lock, until
+# patches/0011; core_oss_midi_in reduces it).
 # Kernel command line: snd_rs.fuzz_seed=N (default: random, printed), snd_rs.fuzz_seconds=N
-# (default 60), snd_rs.fuzz_loopback=1 (UART loopback, and so that report).
+# (default 60), snd_rs.fuzz_loopback=0 (UART out of loopback).
 # Pass: seq-fuzz's verdict, no kernel report (checked by the harness), no hang, and every
 # module unloads afterwards. The UART's output is random bytes: no seq_fuzz.host check.
 . /snd-rs/scenarios/_lib.sh
@@ -38,8 +39,8 @@ client=$(sed -n 's/^Client *\([0-9]*\) : "Serial MIDI.*/\1/p' /proc/asound/seq/c
 vcard=$(sed -n 's/^ *\([0-9]*\) \[VirMIDI.*/\1/p' /proc/asound/cards | head -n 1)
 [ -n "$client" ] && [ -n "$vcard" ] || fail "bridge client '$client' / VirMIDI card '$vcard' not found"
 
-loopback=
-[ "$(karg fuzz_loopback)" = 1 ] && loopback=--uart-loopback
+loopback=--uart-loopback
+[ "$(karg fuzz_loopback)" = 0 ] && loopback=
 run seq-fuzz --seed "$seed" --seconds "$seconds" --bridge "$client:0" --oss \
 	--virmidi "/dev/snd/midiC${vcard}D0" $loopback
 # Nothing may be left open or subscribed: every module unloads.
