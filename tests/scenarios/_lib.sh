@@ -60,5 +60,7 @@ karg() { sed -n "s/.*snd_rs\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 # SND_RS_FLAVOUR=kcsan) data-race reports do not end the boot: each is worth reading.
 first_report_ends_boot() {
 	echo 1 >/proc/sys/kernel/panic_on_oops
+	# A lock left broken (a bad unlock, a lost wake-up) shows as an RCU stall, 21 s on.
+	echo 1 >/proc/sys/kernel/panic_on_rcu_stall
 	[ -d /sys/module/kcsan ] || echo 1 >/proc/sys/kernel/panic_on_warn
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
-# modules: snd-aloop snd-aloop-rs
-# detects: snd-aloop-prefix
+# modules: snd-aloop-rs
+# detects: snd-aloop snd-aloop-prefix
 # Seed 003, the lock half: a peer stop runs under the capture's own stream lock and only
 # while the capture still runs. samples/aloop-race drop: 400 rounds in which the capture of
 # cable 0 (S16_LE 48000 2) runs, the playback (S32_LE 44100 1) starts, and so stops the
@@ -8,6 +8,10 @@
 # START began. DROP leaves SETUP whatever the order; a stop decided before the DROP and
 # landing after it, unlocked, would leave the dropped capture DRAINING. Pass: every round
 # ends SETUP, no unexpected errno, clean kernel log, all streams closed.
+# The C snd-aloop of 6.12.117 carries only the lifetime half of the seed fix (stop_count):
+# its peer stop runs without the capture's stream lock or a re-check, and leaves a dropped
+# capture DRAINING (8 of 400 rounds in the first run), so it is a positive control here,
+# with snd-aloop-prefix (seed fix taken out, 5 ms before the stop: 399 of 400).
 . /snd-rs/scenarios/_lib.sh
 first_report_ends_boot
 
