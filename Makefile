@@ -76,7 +76,7 @@ fuzz: guest
 	$(SCRIPTS)/test.sh
 
 ## stress      race scenarios in a loop, positive controls too (not in test):
-##             make stress [STRESS_SECONDS=300] [SND_RS_FLAVOUR=kcsan]
+##             make stress [STRESS_SECONDS=300] [SND_RS_FLAVOUR=kcsan] [STRESS_ARGS=...]
 stress: guest
 	@$(SCRIPTS)/stress.sh
 

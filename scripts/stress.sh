@@ -5,7 +5,8 @@
 # those in STRESS_MODULES, for STRESS_SECONDS per scenario and module (default
 # 300), on the debug test kernel or another flavour (SND_RS_FLAVOUR=kcsan).  Prints, per pair, the
 # runs done, the runs with a kernel report and the runs whose checks failed,
-# with the first report.  Not part of `make test`.
+# with the first report.  STRESS_ARGS: more kernel command-line arguments for every boot
+# (e.g. snd_rs.teardown_rounds=300).  Not part of `make test`.
 source "$(dirname "$0")/common.sh"
 
 seconds=${STRESS_SECONDS:-300}
@@ -30,7 +31,7 @@ for name in $scenarios; do
 			log=$results/$name-$mod-$runs.log
 			rm -f "$uart"
 			SND_RS_QEMU_EXTRA="${extra[*]}" "$SND_RS_ROOT/scripts/qemu-run.sh" -t 300 -l "$log" -- \
-				"${args[@]}" snd_rs.scenario="$name" snd_rs.module="$mod" || true
+				"${args[@]}" ${STRESS_ARGS:-} snd_rs.scenario="$name" snd_rs.module="$mod" || true
 			runs=$((runs + 1))
 			if ! "$SND_RS_ROOT/scripts/check-log.sh" "$log" >/dev/null; then
 				reports=$((reports + 1))
