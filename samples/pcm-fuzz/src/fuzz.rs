@@ -1,13 +1,14 @@
-//! The fuzzer. Each worker thread has its own generator (the run's seed mixed with the
+//! The fuzzer. Each worker thread has its own generator (the run's seed, jumped ahead by the
 //! thread's index), its own control file and up to four open substreams of the loopback
 //! card, and draws operations from a weighted table until the deadline. Every operation is
 //! well-formed (argument sizes match, transfer buffers are big enough, nothing blocks: files
 //! are O_NONBLOCK, DRAIN returns EAGAIN); what the kernel answers is only counted. The
 //! kernel log is the judge. EFAULT or ENOTTY would mean a wrong layout here: they fail the run.
 
-use crate::gen::{self, Rng};
+use crate::gen;
 use crate::mixer::{self, Element};
 use crate::raw::HwParams;
+use crate::rng::Rng;
 use crate::stream::Stream;
 use crate::sys;
 use crate::tally::Tally;
@@ -290,7 +291,7 @@ impl Worker<'_> {
             Op::Hwsync => s.ioctl(sys::PCM_HWSYNC),
             Op::Delay => s.ioctl_frames(sys::PCM_DELAY, 0).map(drop),
             Op::Status => {
-                let ext = rng.chance(50).then(|| rng.next() as u32);
+                let ext = rng.chance(50).then(|| rng.next_u32());
                 s.status(ext).map(drop)
             }
             Op::SyncPtr => {
@@ -392,9 +393,9 @@ pub fn run(opts: &Options) -> bool {
         let workers: Vec<_> = (0..opts.threads)
             .map(|t| {
                 let (elements, total) = (&elements, &total);
-                let seed = opts.seed ^ (t as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                let seed = opts.seed;
                 scope.spawn(move || -> io::Result<_> {
-                    let mut rng = Rng::new(seed);
+                    let mut rng = Rng::for_worker(seed, t as u64);
                     let mut buf = vec![0u8; 1 << 20];
                     rng.fill(&mut buf);
                     let mut w = Worker {

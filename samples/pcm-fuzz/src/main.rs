@@ -29,6 +29,9 @@ mod mixer;
 #[path = "../../aloop-hwparams/src/raw.rs"]
 #[allow(dead_code)]
 mod raw;
+#[path = "../../seq-fuzz/src/rng.rs"]
+#[allow(dead_code)]
+mod rng;
 mod stream;
 mod sys;
 mod tally;
