@@ -244,12 +244,35 @@ pub fn extreme_frames(rng: &mut Rng, g: &Geometry) -> u64 {
 }
 
 /// An application pointer for the mapped control page: near the hardware pointer (ahead,
-/// behind), or any edge value of `extreme_frames`.
+/// behind), at a wrap edge of it (`wrap_edge`), or any edge value of `extreme_frames`.
 pub fn appl_ptr(rng: &mut Rng, hw_ptr: u64, g: &Geometry) -> u64 {
-    match rng.below(4) {
-        0 => hw_ptr.wrapping_add(rng.below(g.buffer * 2 + 1)),
-        1 => hw_ptr.wrapping_sub(rng.below(g.buffer) + 1),
+    match rng.below(8) {
+        0 | 1 => hw_ptr.wrapping_add(rng.below(g.buffer * 2 + 1)),
+        2 => hw_ptr.wrapping_sub(rng.below(g.buffer) + 1),
+        3..=5 => wrap_edge(rng, hw_ptr, g),
         _ => extreme_frames(rng, g),
+    }
+}
+
+/// A pointer a little (up to a buffer) to either side of where the kernel's differences of
+/// pointers wrap: 2^63 itself and half the pointer space away from `hw_ptr` (a difference
+/// taken as signed changes sign or overflows there), and a boundary away from `hw_ptr` (where
+/// the kernel folds differences back). Pointers the application stores in its mapped
+/// control page reach the kernel unchecked, so these are the values that test its
+/// arithmetic; `extreme_frames` alone reaches them only by chance.
+pub fn wrap_edge(rng: &mut Rng, hw_ptr: u64, g: &Geometry) -> u64 {
+    const SIGN: u64 = 1 << 63;
+    let edge = match rng.below(4) {
+        0 => SIGN,
+        1 => hw_ptr.wrapping_add(SIGN),
+        2 => hw_ptr.wrapping_add(g.boundary),
+        _ => hw_ptr.wrapping_sub(g.boundary),
+    };
+    let near = rng.below(g.buffer + 1);
+    if rng.chance(70) {
+        edge.wrapping_add(near)
+    } else {
+        edge.wrapping_sub(near)
     }
 }
 
@@ -369,6 +392,27 @@ mod tests {
         assert!(lines.iter().all(|l| !l.is_empty()));
         let resets = lines.iter().filter(|l| l.as_slice() == b"\n").count();
         assert!((120..=190).contains(&resets), "{resets} resets of 200");
+    }
+
+    /// Half of the application pointers drawn for a running stream must be on the far side
+    /// of 2^63 within a buffer and its hardware pointer: where `hw_ptr + buffer - appl_ptr`
+    /// overflows as a signed difference.
+    #[test]
+    fn appl_ptr_reaches_the_signed_overflow_window() {
+        let mut rng = Rng::new(5);
+        let mut p = common_params();
+        p.intervals[BUFFER_SIZE] = fixed(4096);
+        let g = Geometry::of(&p);
+        let hw_ptr = 3000;
+        let window = (1u64 << 63)..(1 << 63) + hw_ptr + g.buffer;
+        let edges = (0..1000)
+            .filter(|_| window.contains(&wrap_edge(&mut rng, hw_ptr, &g)))
+            .count();
+        assert!((300..700).contains(&edges), "{edges}");
+        let pointers = (0..1000)
+            .filter(|_| window.contains(&appl_ptr(&mut rng, hw_ptr, &g)))
+            .count();
+        assert!(pointers > 120, "{pointers}");
     }
 
     #[test]
