@@ -17,8 +17,9 @@
 //! runs over). Prints each step's outcome and the streams' states at the end (C: playback
 //! SETUP, capture XRUN).
 
-use crate::gen::{self, Rng};
+use crate::gen;
 use crate::raw;
+use crate::rng::Rng;
 use crate::stream::Stream;
 use crate::sys;
 use std::io;

@@ -1,13 +1,15 @@
-//! The fuzzer. Each worker thread has its own generator (the run's seed mixed with the
+//! The fuzzer. Each worker thread has its own generator (the run's seed, jumped ahead by the
 //! thread's index), its own control file and up to four open substreams of the loopback
-//! card, and draws operations from a weighted table until the deadline. Every operation is
-//! well-formed (argument sizes match, transfer buffers are big enough, nothing blocks: files
-//! are O_NONBLOCK, DRAIN returns EAGAIN); what the kernel answers is only counted. The
-//! kernel log is the judge. EFAULT or ENOTTY would mean a wrong layout here: they fail the run.
+//! card, and draws operations until the deadline: half of the time from a weighted table
+//! (`OPS`), half of the time for one of its streams that runs, by that stream's phase
+//! (`Phase`), as long as it holds one. Every operation is well-formed (argument sizes match,
+//! transfer buffers are big enough, nothing blocks: files are O_NONBLOCK, DRAIN returns
+//! EAGAIN); what the kernel answers is only counted. The kernel log is the judge. EFAULT or ENOTTY would mean a wrong layout here: they fail the run.
 
-use crate::gen::{self, Rng};
+use crate::gen;
 use crate::mixer::{self, Element};
 use crate::raw::HwParams;
+use crate::rng::Rng;
 use crate::stream::Stream;
 use crate::sys;
 use crate::tally::Tally;
@@ -75,7 +77,7 @@ const OPS: [(Op, &str, u64); 33] = [
     (Op::Open, "open", 8),
     (Op::Close, "close", 4),
     (Op::Run, "run", 6),
-    (Op::Cable, "cable", 3),
+    (Op::Cable, "cable", 6),
     (Op::HwRefine, "hw_refine", 2),
     (Op::HwParams, "hw_params", 10),
     (Op::HwFree, "hw_free", 2),
@@ -110,6 +112,60 @@ const OPS: [(Op, &str, u64); 33] = [
 const MAX_STREAMS: usize = 4;
 const TIMER_SOURCE: &str = "/proc/asound/Loopback/timer_source";
 
+/// How often an operation is drawn for a live stream by its phase (`Worker::focus`) rather
+/// than from `OPS`. Without it, a stream that runs is mostly stopped, reset or reconfigured
+/// by the next operation that picks it, and the states in which the loopback copies between
+/// the ends of a cable (a playback draining while its capture runs, pointers of the mapped
+/// control page far off while a copy reads them) last a few operations at a time: in 60 s
+/// of runs they were reached too seldom to find a bug that lives there reliably.
+const FOCUS_PERCENT: u64 = 50;
+
+/// What a live stream is doing, as far as the choice of the next operation on it goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    PlaybackRunning,
+    PlaybackDraining,
+    CaptureRunning,
+    CaptureDraining,
+    Paused,
+}
+
+impl Phase {
+    /// The stream's phase, from its status page; `None` when it does not run.
+    fn of(s: &mut Stream) -> Option<Phase> {
+        let capture = s.capture;
+        match s.state()? {
+            sys::STATE_RUNNING if capture => Some(Phase::CaptureRunning),
+            sys::STATE_RUNNING => Some(Phase::PlaybackRunning),
+            sys::STATE_DRAINING if capture => Some(Phase::CaptureDraining),
+            sys::STATE_DRAINING => Some(Phase::PlaybackDraining),
+            sys::STATE_PAUSED => Some(Phase::Paused),
+            _ => None,
+        }
+    }
+
+    /// The weight of `op` for a stream in this phase: mostly what leads it on (a running
+    /// playback drains, a capture is read), stores of extreme values into the mapped control
+    /// page and position updates; what ends the phase (DROP, PREPARE, RESET, XRUN, a new
+    /// setup) seldom, so that the phase lasts, but never not at all.
+    fn weight(self, op: Op) -> u32 {
+        use Op::*;
+        use Phase::*;
+        match (self, op) {
+            (PlaybackRunning, Drain) => 10,
+            (PlaybackDraining, Control) => 12,
+            (Paused, Pause) => 6,
+            (CaptureRunning | CaptureDraining, Transfer) => 6,
+            (_, Control) => 6,
+            (_, Hwsync) => 4,
+            (_, Status | Delay | Transfer) => 3,
+            (_, SyncPtr | Pause | Drain | Rewind | Forward) => 2,
+            (_, Drop | Reset | Xrun | Prepare | SwParams | StatusPage | Resume | Ttstamp) => 1,
+            _ => 0,
+        }
+    }
+}
+
 struct Worker<'a> {
     rng: Rng,
     card: u32,
@@ -124,18 +180,82 @@ struct Worker<'a> {
 impl Worker<'_> {
     fn run(&mut self, deadline: Instant, total: &AtomicU64) {
         while Instant::now() < deadline {
-            let mut i = self.pick();
-            if self.streams.is_empty() && is_stream_op(OPS[i].0) {
-                i = OPS
-                    .iter()
-                    .position(|o| o.0 == Op::Open)
-                    .expect("open in OPS");
-            }
-            let r = self.apply(OPS[i].0);
+            let (i, r) = match self.focus() {
+                Some((i, stream)) => (i, self.focused_op(OPS[i].0, stream)),
+                None => {
+                    let mut i = self.pick();
+                    if self.streams.is_empty() && is_stream_op(OPS[i].0) {
+                        i = OPS
+                            .iter()
+                            .position(|o| o.0 == Op::Open)
+                            .expect("open in OPS");
+                    }
+                    (i, self.apply(OPS[i].0))
+                }
+            };
             self.tally.record(i, OPS[i].1, &r);
             total.fetch_add(1, Relaxed);
         }
         self.streams.clear();
+    }
+
+    /// Now and then (`FOCUS_PERCENT`), one of the thread's live streams and an operation
+    /// drawn for its phase (`Phase::weight`); `None` otherwise, and when no stream is live.
+    /// A stream whose cable peer the thread holds live too is chosen more often: the loopback
+    /// copies between the two ends only while both run.
+    fn focus(&mut self) -> Option<(usize, usize)> {
+        if !self.rng.chance(FOCUS_PERCENT) {
+            return None;
+        }
+        let phases: Vec<Option<Phase>> = self.streams.iter_mut().map(Phase::of).collect();
+        let weights: Vec<u32> = (0..self.streams.len())
+            .map(|s| match phases[s] {
+                None => 0,
+                Some(phase) => {
+                    let cable_live = self.peer(s).is_some_and(|p| phases[p].is_some());
+                    let draining = u32::from(phase == Phase::PlaybackDraining);
+                    1 + 3 * u32::from(cable_live) + 2 * draining
+                }
+            })
+            .collect();
+        if weights.iter().all(|&w| w == 0) {
+            return None;
+        }
+        let stream = self.rng.weighted(&weights);
+        let phase = phases[stream]?;
+        let op_weights: Vec<u32> = OPS.iter().map(|&(op, _, _)| phase.weight(op)).collect();
+        Some((self.rng.weighted(&op_weights), stream))
+    }
+
+    /// The thread's stream at the other end of `stream`'s cable, if it holds it.
+    fn peer(&self, stream: usize) -> Option<usize> {
+        let s = &self.streams[stream];
+        self.streams.iter().position(|o| o.is_peer_of(s))
+    }
+
+    /// A focused operation on `stream`. A position update goes to either end of the cable
+    /// (the loopback moves both ends in it); a store into the mapped control page of a live
+    /// stream is followed by a position update of either end, which makes the kernel act on
+    /// the stored value at once rather than at its next timer tick.
+    fn focused_op(&mut self, op: Op, stream: usize) -> io::Result<()> {
+        let peer = self.peer(stream);
+        let either_end = |rng: &mut Rng| match peer {
+            Some(p) if rng.chance(50) => p,
+            _ => stream,
+        };
+        match op {
+            Op::Hwsync | Op::Status | Op::Delay | Op::SyncPtr => {
+                let s = either_end(&mut self.rng);
+                self.stream_op(op, s)
+            }
+            Op::Control => {
+                self.stream_op(op, stream)?;
+                let s = either_end(&mut self.rng);
+                let update = self.rng.pick(&[Op::Hwsync, Op::Status, Op::Delay]);
+                self.stream_op(update, s)
+            }
+            _ => self.stream_op(op, stream),
+        }
     }
 
     fn pick(&mut self) -> usize {
@@ -214,13 +334,29 @@ impl Worker<'_> {
     }
 
     /// Both ends of one cable, running with the common setup: a playback, then the capture
-    /// on the other device with the same subdevice (through the preferred subdevice).
+    /// on the other device with the same subdevice (through the preferred subdevice). When
+    /// that capture is taken (by another thread), once more the other way round: the other
+    /// threads hold most of the card's substreams, and a cable that fails to come up is a
+    /// state not reached.
     fn cable(&mut self) -> io::Result<()> {
         while self.streams.len() > MAX_STREAMS - 2 {
             let i = self.rng.below(self.streams.len() as u64) as usize;
             self.streams.swap_remove(i);
         }
-        let device = self.rng.below(2) as u32;
+        let first = self.rng.below(2) as u32;
+        let mut r = Ok(());
+        for device in [first, 1 - first] {
+            r = self.cable_from(device);
+            if !matches!(&r, Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY | libc::EAGAIN)))
+            {
+                break;
+            }
+        }
+        r
+    }
+
+    /// The cable whose playback end is on `device`.
+    fn cable_from(&mut self, device: u32) -> io::Result<()> {
         let mut playback = Stream::open(self.card, device, false)?;
         mixer::prefer_subdevice(&self.ctl, playback.subdevice as i32)?;
         let capture = Stream::open(self.card, 1 - device, true);
@@ -290,7 +426,7 @@ impl Worker<'_> {
             Op::Hwsync => s.ioctl(sys::PCM_HWSYNC),
             Op::Delay => s.ioctl_frames(sys::PCM_DELAY, 0).map(drop),
             Op::Status => {
-                let ext = rng.chance(50).then(|| rng.next() as u32);
+                let ext = rng.chance(50).then(|| rng.next_u32());
                 s.status(ext).map(drop)
             }
             Op::SyncPtr => {
@@ -392,9 +528,9 @@ pub fn run(opts: &Options) -> bool {
         let workers: Vec<_> = (0..opts.threads)
             .map(|t| {
                 let (elements, total) = (&elements, &total);
-                let seed = opts.seed ^ (t as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                let seed = opts.seed;
                 scope.spawn(move || -> io::Result<_> {
-                    let mut rng = Rng::new(seed);
+                    let mut rng = Rng::for_worker(seed, t as u64);
                     let mut buf = vec![0u8; 1 << 20];
                     rng.fill(&mut buf);
                     let mut w = Worker {

@@ -1,55 +1,10 @@
-//! The fuzzer's randomness: a seeded splitmix64 generator, and the values it draws from
+//! The values the fuzzer draws (with `crate::rng`, the seeded generator shared with seq-fuzz):
 //! hardware and software parameters at and beyond the loopback's limits, frame counts and
 //! pointers at the edges of the buffer and the boundary, mixer values and timer sources.
 
 use crate::raw::{HwParams, Interval, Mask, SwParams};
+use crate::rng::Rng;
 use crate::sys;
-
-/// splitmix64: small, fast, and every seed gives a full-quality stream.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// 0..n (0 when n is 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next() % n
-        }
-    }
-
-    /// lo..=hi
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            let v = self.next().to_ne_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-}
 
 /// The loopback's formats (S16, S24, S24_3, S32, FLOAT in both byte orders, the DSD ones).
 const LOOPBACK_FORMATS: [u32; 15] = [2, 3, 6, 7, 32, 33, 10, 11, 14, 15, 48, 49, 50, 51, 52];
@@ -214,18 +169,18 @@ fn extreme_params(rng: &mut Rng) -> HwParams {
     p.masks[0].bits[0] = if rng.chance(90) {
         rng.range(1, 0x1f) as u32
     } else {
-        rng.next() as u32
+        rng.next_u64() as u32
     };
     if rng.chance(50) {
         let format = rng.below(u64::from(FORMAT_LAST) + 4) as u32;
         p.masks[1].bits = [0; 8];
         p.masks[1].bits[(format / 32) as usize] = 1 << (format % 32);
     } else {
-        p.masks[1].bits[0] = rng.next() as u32;
-        p.masks[1].bits[1] = rng.next() as u32;
+        p.masks[1].bits[0] = rng.next_u64() as u32;
+        p.masks[1].bits[1] = rng.next_u64() as u32;
     }
     if rng.chance(20) {
-        p.masks[2].bits[0] = rng.next() as u32;
+        p.masks[2].bits[0] = rng.next_u64() as u32;
     }
     for (i, &(lo, hi)) in LIMITS.iter().enumerate() {
         if rng.chance(35) {
@@ -282,19 +237,42 @@ pub fn extreme_frames(rng: &mut Rng, g: &Geometry) -> u64 {
         10 => u64::MAX,
         11 => top - 1,
         12 => rng.below(g.boundary),
-        13 => rng.next(),
+        13 => rng.next_u64(),
         14 => g.buffer * 2,
         _ => g.period.saturating_sub(1),
     }
 }
 
 /// An application pointer for the mapped control page: near the hardware pointer (ahead,
-/// behind), or any edge value of `extreme_frames`.
+/// behind), at a wrap edge of it (`wrap_edge`), or any edge value of `extreme_frames`.
 pub fn appl_ptr(rng: &mut Rng, hw_ptr: u64, g: &Geometry) -> u64 {
-    match rng.below(4) {
-        0 => hw_ptr.wrapping_add(rng.below(g.buffer * 2 + 1)),
-        1 => hw_ptr.wrapping_sub(rng.below(g.buffer) + 1),
+    match rng.below(8) {
+        0 | 1 => hw_ptr.wrapping_add(rng.below(g.buffer * 2 + 1)),
+        2 => hw_ptr.wrapping_sub(rng.below(g.buffer) + 1),
+        3..=5 => wrap_edge(rng, hw_ptr, g),
         _ => extreme_frames(rng, g),
+    }
+}
+
+/// A pointer a little (up to a buffer) to either side of where the kernel's differences of
+/// pointers wrap: 2^63 itself and half the pointer space away from `hw_ptr` (a difference
+/// taken as signed changes sign or overflows there), and a boundary away from `hw_ptr` (where
+/// the kernel folds differences back). Pointers the application stores in its mapped
+/// control page reach the kernel unchecked, so these are the values that test its
+/// arithmetic; `extreme_frames` alone reaches them only by chance.
+pub fn wrap_edge(rng: &mut Rng, hw_ptr: u64, g: &Geometry) -> u64 {
+    const SIGN: u64 = 1 << 63;
+    let edge = match rng.below(4) {
+        0 => SIGN,
+        1 => hw_ptr.wrapping_add(SIGN),
+        2 => hw_ptr.wrapping_add(g.boundary),
+        _ => hw_ptr.wrapping_sub(g.boundary),
+    };
+    let near = rng.below(g.buffer + 1);
+    if rng.chance(70) {
+        edge.wrapping_add(near)
+    } else {
+        edge.wrapping_sub(near)
     }
 }
 
@@ -351,7 +329,7 @@ pub fn control_value(rng: &mut Rng, min: i64, max: i64) -> i64 {
             i64::from(i32::MAX),
             i64::from(u32::MAX),
         ]),
-        _ => rng.next() as i64,
+        _ => rng.next_u64() as i64,
     }
 }
 
@@ -391,15 +369,6 @@ pub fn timer_source(rng: &mut Rng) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn same_seed_same_stream() {
-        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
-        let xs: Vec<u64> = (0..100).map(|_| a.next()).collect();
-        let ys: Vec<u64> = (0..100).map(|_| b.next()).collect();
-        assert_eq!(xs, ys);
-        assert_ne!(Rng::new(8).next(), xs[0]);
-    }
-
     /// The kernel's boundary: the buffer size doubled while twice it fits below
     /// LONG_MAX - buffer size.
     #[test]
@@ -423,6 +392,27 @@ mod tests {
         assert!(lines.iter().all(|l| !l.is_empty()));
         let resets = lines.iter().filter(|l| l.as_slice() == b"\n").count();
         assert!((120..=190).contains(&resets), "{resets} resets of 200");
+    }
+
+    /// Half of the application pointers drawn for a running stream must be on the far side
+    /// of 2^63 within a buffer and its hardware pointer: where `hw_ptr + buffer - appl_ptr`
+    /// overflows as a signed difference.
+    #[test]
+    fn appl_ptr_reaches_the_signed_overflow_window() {
+        let mut rng = Rng::new(5);
+        let mut p = common_params();
+        p.intervals[BUFFER_SIZE] = fixed(4096);
+        let g = Geometry::of(&p);
+        let hw_ptr = 3000;
+        let window = (1u64 << 63)..(1 << 63) + hw_ptr + g.buffer;
+        let edges = (0..1000)
+            .filter(|_| window.contains(&wrap_edge(&mut rng, hw_ptr, &g)))
+            .count();
+        assert!((300..700).contains(&edges), "{edges}");
+        let pointers = (0..1000)
+            .filter(|_| window.contains(&appl_ptr(&mut rng, hw_ptr, &g)))
+            .count();
+        assert!(pointers > 120, "{pointers}");
     }
 
     #[test]

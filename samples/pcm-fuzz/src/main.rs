@@ -12,8 +12,13 @@
 //! (non-blocking), PAUSE, RESUME, RESET, XRUN, REWIND, FORWARD, HWSYNC, DELAY, STATUS,
 //! SYNC_PTR, reads and writes — stores extreme appl_ptr/avail_min values in mapped control
 //! pages, writes extreme values to every mixer control, and garbage to the card's
-//! `timer_source`. It prints `seed=N` first (the same seed replays each thread's choices;
-//! the interleaving of threads differs), progress every 10 s, and the count of each
+//! `timer_source`. Half of the operations go to a stream of the thread that runs, drawn for
+//! what it is doing (`fuzz::Phase`): a running playback is drained, a draining one gets
+//! pointers at the wrap edges stored in its mapped control page, position updates go to
+//! either end of its cable, so that the states in which the loopback copies between the ends
+//! of a cable come often. It prints `seed=N` first (the same seed replays each thread's
+//! choices as long as the kernel answers and the streams' states are the same; the
+//! interleaving of threads differs), progress every 10 s, and the count of each
 //! operation (tried, accepted) at the end. `--link` adds LINK/UNLINK, off by default
 //! because they reach two known ALSA-core bugs. Exit status 1 when it could not run, a
 //! thread died, or an ioctl layout was refused (EFAULT/ENOTTY); the kernel log is the judge
@@ -29,6 +34,9 @@ mod mixer;
 #[path = "../../aloop-hwparams/src/raw.rs"]
 #[allow(dead_code)]
 mod raw;
+#[path = "../../seq-fuzz/src/rng.rs"]
+#[allow(dead_code)]
+mod rng;
 mod stream;
 mod sys;
 mod tally;

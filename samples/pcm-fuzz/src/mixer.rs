@@ -1,7 +1,8 @@
 //! The card's mixer controls through `/dev/snd/controlC<card>`: the list of elements
 //! (ELEM_LIST, ELEM_INFO) and reads and writes of extreme values (ELEM_READ, ELEM_WRITE).
 
-use crate::gen::{self, Rng};
+use crate::gen;
+use crate::rng::Rng;
 use crate::sys::{self, ElemId, ElemInfo, ElemList, ElemValue};
 use std::fs::{File, OpenOptions};
 use std::io;

@@ -13,6 +13,7 @@ pub struct Stream {
     status: Option<Mapping>,
     pcm: RawPcm,
     pub capture: bool,
+    pub device: u32,
     pub subdevice: u32,
     /// What the kernel holds for this substream; only this file changes it, so it is
     /// exact while `Some`.
@@ -30,6 +31,7 @@ impl Stream {
             status: None,
             pcm,
             capture,
+            device,
             subdevice: u32::from_ne_bytes([info[4], info[5], info[6], info[7]]),
             geometry: None,
         })
@@ -140,6 +142,20 @@ impl Stream {
             self.status = Some(Mapping::new(self.fd(), sys::MMAP_STATUS, false)?);
         }
         Ok(self.status.as_ref().expect("mapped above"))
+    }
+
+    /// The `SNDRV_PCM_STATE_*` the kernel holds now, read from the status page (mapped here
+    /// if it is not): no ioctl, so looking does not update the stream's position.
+    pub fn state(&mut self) -> Option<i32> {
+        // The state is the page's first int (little endian: the low half of its first word).
+        self.status_page().ok().map(|m| m.get(0) as u32 as i32)
+    }
+
+    /// The end of the other device with the same subdevice: the two ends of one cable.
+    pub fn is_peer_of(&self, other: &Stream) -> bool {
+        self.capture != other.capture
+            && self.device != other.device
+            && self.subdevice == other.subdevice
     }
 
     /// The hardware pointer from the status page when mapped, else 0.

@@ -283,6 +283,11 @@ impl Drop for Mapping {
     }
 }
 
+/// `SNDRV_PCM_STATE_*` the fuzzer steers by.
+pub const STATE_RUNNING: i32 = 3;
+pub const STATE_DRAINING: i32 = 5;
+pub const STATE_PAUSED: i32 = 6;
+
 /// `SNDRV_PCM_STATE_*` as the kernel's /proc files name them.
 pub fn state_name(state: i32) -> &'static str {
     match state {

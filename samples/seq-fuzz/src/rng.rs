@@ -1,27 +1,32 @@
-//! A tiny self-contained PRNG (splitmix64): the same seed gives the same choices, so a
-//! failing run can be replayed as far as thread interleaving allows.
+//! The fuzzers' randomness (seq-fuzz, and pcm-fuzz through `#[path]`): xoshiro256++ from the
+//! `rand_xoshiro` crate, seeded with `SeedableRng::seed_from_u64`, plus the few helpers the
+//! fuzzers draw their choices with. The same seed gives the same choices (the crate's output
+//! for a seed is value-stable, and `Cargo.lock` pins it), so a failing run can be replayed as
+//! far as thread interleaving allows.
 
-/// splitmix64 (Steele, Lea, Flood; the reference by Vigna).
+use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng(Xoshiro256PlusPlus);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        Rng(Xoshiro256PlusPlus::seed_from_u64(seed))
     }
 
-    /// An independent stream for worker `index`, derived from `seed`.
+    /// The stream of worker `index` for the run's `seed`: the seed's stream jumped ahead
+    /// `index` times 2^128 draws, so workers never share a stretch of it.
     pub fn for_worker(seed: u64, index: u64) -> Self {
-        let mut mixer = Rng::new(seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        Rng::new(mixer.next_u64())
+        let mut rng = Rng::new(seed);
+        for _ in 0..index {
+            rng.0.jump();
+        }
+        rng
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     pub fn next_u32(&mut self) -> u32 {
@@ -32,13 +37,10 @@ impl Rng {
         (self.next_u64() >> 56) as u8
     }
 
-    /// Uniform in `0..n` (`0` when `n` is 0).
+    /// Uniform in `0..n` (`0` when `n` is 0): the high half of a 128-bit product, no division
+    /// (Lemire); its bias, below n / 2^64, does not matter here.
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next_u64() % n
-        }
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
     /// Uniform in `lo..=hi`.
@@ -52,9 +54,7 @@ impl Rng {
     }
 
     pub fn fill(&mut self, buf: &mut [u8]) {
-        for b in buf {
-            *b = self.byte();
-        }
+        self.0.fill_bytes(buf);
     }
 
     pub fn bytes(&mut self, len: usize) -> Vec<u8> {
@@ -67,7 +67,8 @@ impl Rng {
         items[self.below(items.len() as u64) as usize]
     }
 
-    /// An index into `weights`, each chosen in proportion to its weight.
+    /// An index into `weights`, each chosen in proportion to its weight (the last one when
+    /// all are 0).
     pub fn weighted(&mut self, weights: &[u32]) -> usize {
         let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
         let mut x = self.below(total);
@@ -85,12 +86,21 @@ impl Rng {
 mod tests {
     use super::*;
 
+    /// Seeds must replay across builds: the crate's xoshiro256++ seeded through its
+    /// SplitMix64 (`seed_from_u64`).
     #[test]
-    fn matches_the_reference_splitmix64() {
-        let mut rng = Rng::new(0);
-        assert_eq!(rng.next_u64(), 0xE220_A839_7B1D_CDAF);
-        assert_eq!(rng.next_u64(), 0x6E78_9E6A_A1B9_65F4);
-        assert_eq!(rng.next_u64(), 0x06C4_5D18_8009_454F);
+    fn same_seed_same_stream() {
+        let xs: Vec<u64> = {
+            let mut rng = Rng::new(7);
+            (0..100).map(|_| rng.next_u64()).collect()
+        };
+        let mut again = Rng::new(7);
+        assert!(xs.iter().all(|&x| x == again.next_u64()));
+        assert_ne!(Rng::new(8).next_u64(), xs[0]);
+        // Pinned: a change of the crate's output for a seed must not pass unnoticed. The
+        // value is xoshiro256++'s first output from the state SplitMix64(0) gives (computed
+        // apart from the crate, from the reference algorithms).
+        assert_eq!(Rng::new(0).next_u64(), 0x5317_5d61_490b_23df);
     }
 
     #[test]
@@ -99,6 +109,7 @@ mod tests {
         let b = Rng::for_worker(7, 1).next_u64();
         assert_ne!(a, b);
         assert_eq!(a, Rng::for_worker(7, 0).next_u64());
+        assert_eq!(a, Rng::new(7).next_u64());
     }
 
     #[test]
@@ -110,5 +121,6 @@ mod tests {
             assert!(rng.weighted(&[0, 1, 0]) == 1);
         }
         assert_eq!(rng.below(0), 0);
+        assert_eq!(rng.range(u64::MAX, u64::MAX), u64::MAX);
     }
 }
