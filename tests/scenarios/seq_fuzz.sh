@@ -18,6 +18,7 @@
 # Pass: seq-fuzz's verdict, no kernel report (checked by the harness), no hang, and every
 # module unloads afterwards. The UART's output is random bytes: no seq_fuzz.host check.
 . /snd-rs/scenarios/_lib.sh
+first_report_ends_boot
 
 seed=$(karg fuzz_seed)
 [ -n "$seed" ] || seed=$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')
