@@ -302,6 +302,19 @@ bool rust_helper_in_serving_softirq(void)
 }
 
 /*
+ * The lockdep subclass of a peer's stream lock taken inside another stream's
+ * trigger.  When the peer is linked, snd_pcm_stop() runs the group action,
+ * which takes the group's other members at subclasses 1, 2, ... while the
+ * peer's lock is held; at SINGLE_DEPTH_NESTING (1) the peer's lock and the
+ * next member's would be one lockdep class and subclass ("possible recursive
+ * locking").  The members cannot deadlock on each other:
+ * snd_pcm_stream_group_ref() drops the peer's lock before it waits for the
+ * group lock.  Only groups of MAX_LOCKDEP_SUBCLASSES members reach this
+ * subclass through snd_pcm_action_group() itself.
+ */
+#define SND_RS_PEER_STREAM_SUBCLASS (MAX_LOCKDEP_SUBCLASSES - 1)
+
+/*
  * Stops a substream that belongs to another call chain (aloop's peer stop,
  * seed 003): under that substream's own stream lock, nested because the
  * caller may hold another stream's lock (a trigger), and only when it still
@@ -311,10 +324,15 @@ bool rust_helper_in_serving_softirq(void)
 bool rust_helper_snd_rs_pcm_stop_if_running(struct snd_pcm_substream *substream,
 					    snd_pcm_state_t state)
 {
-	unsigned long flags;
+	unsigned long flags = 0;
 	bool stopped = false;
 
-	snd_pcm_stream_lock_irqsave_nested(substream, flags);
+	if (substream->pcm->nonatomic)
+		mutex_lock_nested(&substream->self_group.mutex,
+				  SND_RS_PEER_STREAM_SUBCLASS);
+	else
+		spin_lock_irqsave_nested(&substream->self_group.lock, flags,
+					 SND_RS_PEER_STREAM_SUBCLASS);
 	if (substream->runtime && snd_pcm_running(substream))
 		stopped = !snd_pcm_stop(substream, state);
 	snd_pcm_stream_unlock_irqrestore(substream, flags);
