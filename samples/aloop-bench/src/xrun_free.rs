@@ -16,18 +16,27 @@ const FORWARD: libc::c_ulong = 0x4008_4149;
 /// Frames to forward: the kernel takes the smaller of this and what is available.
 const ALL_AVAILABLE: libc::c_ulong = 1 << 30;
 
-/// Serves one stream until `stop`; returns its xruns (each is recovered with prepare + start).
+/// Moves the application pointer over everything available: a playback's whole free space
+/// counts as written, a capture's whole data as read.
+fn forward_all(stream: &Stream) -> Result<(), String> {
+    let mut frames = ALL_AVAILABLE;
+    // SAFETY: FORWARD reads and writes one snd_pcm_uframes_t at the pointer.
+    if unsafe { libc::ioctl(stream.fd, FORWARD, &mut frames) } < 0 {
+        return Err(format!("forward: {}", std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+/// Serves one stream until `stop`; returns its xruns (each is recovered with prepare,
+/// a full buffer for a playback, and start).
 fn serve(stream: &Stream, stop: &AtomicBool) -> Result<u64, String> {
     let mut xruns = 0;
     while !stop.load(Relaxed) {
-        let mut frames = ALL_AVAILABLE;
         // A wait error is an xrun (EPIPE) or a suspend: count it and restart.
-        let ok = stream.pcm.wait(Some(100)).is_ok()
-            // SAFETY: FORWARD reads and writes one snd_pcm_uframes_t at the pointer.
-            && unsafe { libc::ioctl(stream.fd, FORWARD, &mut frames) } >= 0;
-        if !ok {
+        if stream.pcm.wait(Some(100)).is_err() || forward_all(stream).is_err() {
             xruns += 1;
             stream.pcm.prepare().map_err(|e| format!("prepare: {e}"))?;
+            forward_all(stream)?;
             stream.pcm.start().map_err(|e| format!("restart: {e}"))?;
         }
     }
@@ -47,11 +56,7 @@ pub fn run(pairs: usize, seconds: f64, rate: u32, channels: u32) -> Result<u64, 
     let streams = cable::open_pairs(pairs, shape)?;
     // A playback with an empty buffer cannot start: give it one buffer first.
     for (play, _) in &streams {
-        let mut frames = ALL_AVAILABLE;
-        // SAFETY: as in serve().
-        if unsafe { libc::ioctl(play.fd, FORWARD, &mut frames) } < 0 {
-            return Err(format!("prefill: {}", std::io::Error::last_os_error()));
-        }
+        forward_all(play).map_err(|e| format!("prefill: {e}"))?;
     }
     for (play, cap) in &streams {
         cap.pcm.start().map_err(|e| format!("capture start: {e}"))?;
