@@ -11,7 +11,7 @@ SCRIPTS := scripts
 export SND_RS_T0 := $(shell date +%s)
 
 .PHONY: all help bootstrap tree kernel samples initramfs guest prod run test test-prod stress \
-	shell scenario fuzz kunit rustdoc review-map review series rust-analyzer clean distclean
+	shell scenario fuzz bench kunit rustdoc review-map review series rust-analyzer clean distclean
 
 all: guest
 
@@ -58,6 +58,12 @@ test: guest
 ##             (not in make test: its fresh build would take make test past 40 min)
 test-prod: prod
 	@SND_RS_FLAVOUR=prod SND_RS_STAGES="kunit guest" $(SCRIPTS)/test.sh
+
+## bench       C against Rust on a non-debug kernel (configs/bench.fragment), one boot,
+##             alternating rounds: table and plot in ~/.cache/snd-rs/bench/ (not in test)
+##             [BENCH_ROUNDS=7 BENCH_SECONDS=3 BENCH_XRUN_SECONDS=10 BENCH_ONLY=aloop,seq,oss]
+bench: samples
+	@$(SCRIPTS)/bench.sh
 
 ## shell       interactive guest shell on this terminal (exit powers off)
 shell: guest

@@ -6,7 +6,7 @@ source "$(dirname "$0")/common.sh"
 
 DEBS=(clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86 busybox-static
       alsa-utils libasound2-dev flex bison bc libelf-dev libssl-dev cpio kmod
-      linux-source-6.12 rsync python3 make pkg-config)
+      linux-source-6.12 rsync python3 make pkg-config gnuplot-nox)
 BINDGEN_VERSION=0.73.2
 RUST_VERSION=1.95.0
 

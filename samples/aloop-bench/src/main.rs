@@ -1,89 +1,68 @@
-//! aloop-bench: times the loopback's pointer path. A capture of `hw:Loopback,1,0` (S16_LE,
-//! 48000 Hz, 2 channels, period 1024 frames, 4 periods) is started, then `SNDRV_PCM_IOCTL_HWSYNC`
-//! is issued `CALLS` times on it; each call runs the driver's `pointer` callback (and, for the
-//! jiffies timer source, the cable's position update under its lock). The capture's stop
-//! threshold is the boundary, so it runs unread without an overrun. Prints the median of
-//! `REPEATS` timed batches in nanoseconds per call.
+//! aloop-bench: measurements of the loopback driver for `make bench` (and the CPU parity
+//! guard `aloop_cpu`). Each prints one number on stdout.
 //!
 //! ```text
-//! aloop-bench hwsync [CALLS] [REPEATS]    (default 20000 calls, 5 batches)
+//! aloop-bench hwsync [CALLS] [REPEATS]      ns per SNDRV_PCM_IOCTL_HWSYNC on a running
+//!                                           capture: median of REPEATS batches of CALLS
+//!                                           (default 20000 calls, 5 batches)
+//! aloop-bench timer-cpu PAIRS SECONDS       kernel CPU in µs per second with PAIRS free-running
+//!                                           cables at 48 kHz, smallest period (0: idle)
+//! aloop-bench xruns PAIRS SECONDS RATE CH   xruns of PAIRS cables (S32_LE) served by clients
+//!                                           that forward without copying
 //! ```
+//! The last two need snd-aloop loaded with `pcm_substreams=8` (up to 16 pairs).
 
-use alsa::pcm::{Access, Format, HwParams, PCM};
-use alsa::poll::Descriptors;
-use alsa::{Direction, ValueOr};
+mod cable;
+mod cpu_stat;
+mod hwsync;
+mod timer_cpu;
+mod xrun_free;
+
 use std::process::ExitCode;
-use std::time::Instant;
 
-/// `SNDRV_PCM_IOCTL_HWSYNC`: `_IO('A', 0x22)`.
-const HWSYNC: libc::c_ulong = 0x4122;
-
-fn running_capture() -> alsa::Result<PCM> {
-    let pcm = PCM::new("hw:Loopback,1,0", Direction::Capture, false)?;
-    {
-        let hw = HwParams::any(&pcm)?;
-        hw.set_access(Access::RWInterleaved)?;
-        hw.set_format(Format::S16LE)?;
-        hw.set_channels(2)?;
-        hw.set_rate(48000, ValueOr::Nearest)?;
-        hw.set_period_size(1024, ValueOr::Nearest)?;
-        hw.set_periods(4, ValueOr::Nearest)?;
-        pcm.hw_params(&hw)?;
+fn arg<T: std::str::FromStr>(args: &[String], i: usize, default: Option<T>) -> Result<T, String> {
+    match args.get(i) {
+        Some(a) => a.parse().map_err(|_| format!("bad argument '{a}'")),
+        None => default.ok_or_else(|| format!("argument {i} missing")),
     }
-    {
-        // Nobody reads the capture: without this it overruns (XRUN, and HWSYNC fails EPIPE)
-        // after one buffer.
-        let sw = pcm.sw_params_current()?;
-        sw.set_stop_threshold(sw.get_boundary()?)?;
-        pcm.sw_params(&sw)?;
-    }
-    pcm.prepare()?;
-    pcm.start()?;
-    Ok(pcm)
 }
 
-/// Median nanoseconds per HWSYNC over `repeats` batches of `calls`.
-fn time_hwsync(fd: libc::c_int, calls: u32, repeats: usize) -> Result<u64, String> {
-    let mut per_call = Vec::with_capacity(repeats);
-    for _ in 0..repeats {
-        let t0 = Instant::now();
-        for _ in 0..calls {
-            // SAFETY: HWSYNC takes no argument; `fd` is the open PCM's descriptor.
-            if unsafe { libc::ioctl(fd, HWSYNC) } < 0 {
-                return Err(format!("HWSYNC: {}", std::io::Error::last_os_error()));
-            }
-        }
-        per_call.push(t0.elapsed().as_nanos() as u64 / u64::from(calls.max(1)));
+fn pairs(args: &[String]) -> Result<usize, String> {
+    let n = arg(args, 2, None)?;
+    if n > cable::MAX_PAIRS {
+        return Err(format!("at most {} pairs", cable::MAX_PAIRS));
     }
-    per_call.sort_unstable();
-    Ok(per_call[per_call.len() / 2])
+    Ok(n)
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) != Some("hwsync") {
-        eprintln!("usage: aloop-bench hwsync [CALLS] [REPEATS]");
-        return ExitCode::FAILURE;
-    }
-    let calls = args
-        .get(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(20_000u32);
-    let repeats = args
-        .get(3)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(5usize)
-        .max(1);
-    let result = running_capture()
-        .map_err(|e| format!("capture: {e}"))
-        .and_then(|pcm| {
-            let fds = pcm.get().map_err(|e| format!("poll descriptors: {e}"))?;
-            let fd = fds.first().ok_or("no descriptor")?.fd;
-            time_hwsync(fd, calls, repeats)
-        });
+    let result = match args.get(1).map(String::as_str) {
+        Some("hwsync") => arg(&args, 2, Some(20_000u32))
+            .and_then(|calls| hwsync::run(calls, arg(&args, 3, Some(5usize))?.max(1)))
+            .map(|ns| ns.to_string()),
+        Some("timer-cpu") => pairs(&args)
+            .and_then(|n| timer_cpu::run(n, arg(&args, 3, None)?))
+            .map(|us| format!("{us:.0}")),
+        Some("xruns") => pairs(&args)
+            .and_then(|n| {
+                xrun_free::run(
+                    n,
+                    arg(&args, 3, None)?,
+                    arg(&args, 4, None)?,
+                    arg(&args, 5, None)?,
+                )
+            })
+            .map(|x| x.to_string()),
+        _ => Err(
+            "usage: aloop-bench hwsync [CALLS] [REPEATS] | timer-cpu PAIRS SECONDS | \
+                  xruns PAIRS SECONDS RATE CHANNELS"
+                .into(),
+        ),
+    };
     match result {
-        Ok(ns) => {
-            println!("{ns}");
+        Ok(line) => {
+            println!("{line}");
             ExitCode::SUCCESS
         }
         Err(e) => {
