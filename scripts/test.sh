@@ -56,6 +56,18 @@ while read -r verdict what; do
 	if [ "$verdict" = ok ]; then pass "$what"; else fail "$what"; fi
 done < <("$SND_RS_ROOT/scripts/series.sh" --check 2>&1)
 ((n_series > 0)) || fail "series: scripts/series.sh printed nothing"
+# Every kernel's fragment (the test kernel's and each configs/NAME.fragment on it) against
+# Kconfig: olddefconfig in a scratch directory must keep all its lines.  No kernel build;
+# this is what keeps the flavours nobody builds in make test (sndm, prod, kcsan) consistent.
+scratch=$(mktemp -d)
+for f in "" $(cd "$SND_RS_ROOT/configs" && ls -- *.fragment | sed 's/\.fragment$//'); do
+	if out=$(SND_RS_FLAVOUR=$f "$SND_RS_ROOT/scripts/configure.sh" "$scratch/${f:-test}" 2>&1); then
+		pass "config: the ${f:-test} kernel's fragment survives olddefconfig"
+	else
+		printf '%s\n' "$out" | tail -n 5; fail "config: the ${f:-test} kernel's fragment"
+	fi
+done
+rm -rf "$scratch"
 mapfile -t kernel_rs < <(cd "$SND_RS_ROOT" && find rust sound tests/kunit -name '*.rs' | sort)
 if (cd "$SND_RS_ROOT" && rustfmt --check --edition 2021 --config-path "$SRC/.rustfmt.toml" "${kernel_rs[@]}"); then
 	pass "rustfmt (kernel style) on ${#kernel_rs[@]} files"
