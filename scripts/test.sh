@@ -10,6 +10,8 @@
 #   prod    (make test-prod, not in the default) the production-like kernel
 #           (SND_RS_FLAVOUR=prod, configs/prod.fragment): its KUnit boot and the
 #           scenarios marked "# prod:"
+# On the modular-ALSA kernel (SND_RS_FLAVOUR=sndm, make test-sndm) the guest stage runs
+# the scenarios marked "# sndm: MODULE...", against those modules.
 # A guest log with a kernel report (BUG, WARNING, KASAN, lockdep, ...) fails
 # its test.  SND_RS_STAGES (default "static host kunit guest") picks stages;
 # SND_RS_ONLY=<regex on scenario/module> limits the guest scenarios.
@@ -273,6 +275,13 @@ for s in "$SND_RS_ROOT"/tests/scenarios/[!_]*.sh; do
 		read -r mods detects_ <<<"$(sed -n 's/^# prod: *//p' "$s" | head -n1)" || true
 		[ -n "$mods" ] || continue
 		read -ra prod_args <<<"${detects_:-}"
+		detects=
+	fi
+	# The modular-ALSA kernel runs the scenarios with a "# sndm: MODULE..." line, against
+	# those modules.
+	if [ "$FLAVOUR" = sndm ]; then
+		mods=$(sed -n 's/^# sndm: *//p' "$s" | head -n1)
+		[ -n "$mods" ] || continue
 		detects=
 	fi
 	for mod in $mods $detects; do
