@@ -63,7 +63,7 @@ done < <("$SND_RS_ROOT/scripts/series.sh" --check 2>&1)
 # this is what keeps the flavours nobody builds in make test (sndm, prod, kcsan) consistent.
 scratch=$(mktemp -d)
 for f in "" $(cd "$SND_RS_ROOT/configs" && ls -- *.fragment | sed 's/\.fragment$//'); do
-	if out=$(SND_RS_FLAVOUR=$f "$SND_RS_ROOT/scripts/configure.sh" "$scratch/${f:-test}" 2>&1); then
+	if out=$(SND_RS_FLAVOUR=$f "$SND_RS_ROOT/scripts/configure.sh" "$scratch" 2>&1); then
 		pass "config: the ${f:-test} kernel's fragment survives olddefconfig"
 	else
 		printf '%s\n' "$out" | tail -n 5; fail "config: the ${f:-test} kernel's fragment"
