@@ -10,8 +10,8 @@ SHELL := /bin/bash
 SCRIPTS := scripts
 export SND_RS_T0 := $(shell date +%s)
 
-.PHONY: all help bootstrap tree kernel samples initramfs guest prod run test test-prod stress \
-	shell scenario fuzz bench kunit rustdoc review-map review series rust-analyzer clean distclean
+.PHONY: all help bootstrap tree kernel samples initramfs guest prod sndm run test test-prod test-sndm \
+	stress shell scenario fuzz bench kunit rustdoc review-map review series rust-analyzer clean distclean
 
 all: guest
 
@@ -50,6 +50,12 @@ prod: samples
 	@SND_RS_FLAVOUR=prod $(SCRIPTS)/kernel.sh
 	@SND_RS_FLAVOUR=prod $(SCRIPTS)/initramfs.sh
 
+## sndm        the modular-ALSA kernel (configs/sndm.fragment: CONFIG_SND=m, the layer as
+##             snd-rs-core.ko) and its initramfs
+sndm: samples
+	@SND_RS_FLAVOUR=sndm $(SCRIPTS)/kernel.sh
+	@SND_RS_FLAVOUR=sndm $(SCRIPTS)/initramfs.sh
+
 ## test        every test: static, host, KUnit, guest scenarios (test kernel)
 test: guest
 	@$(SCRIPTS)/test.sh
@@ -58,6 +64,11 @@ test: guest
 ##             (not in make test: its fresh build would take make test past 40 min)
 test-prod: prod
 	@SND_RS_FLAVOUR=prod SND_RS_STAGES="kunit guest" $(SCRIPTS)/test.sh
+
+## test-sndm   the sndm kernel: the scenarios marked '# sndm:' (modprobe chain through
+##             snd-rs-core, a scenario of each Rust module); not in make test
+test-sndm: sndm
+	@SND_RS_FLAVOUR=sndm SND_RS_STAGES=guest $(SCRIPTS)/test.sh
 
 ## bench       C against Rust on a non-debug kernel (configs/bench.fragment), one boot,
 ##             alternating rounds: table and plot in ~/.cache/snd-rs/bench/ (not in test)

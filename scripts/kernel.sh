@@ -5,39 +5,7 @@
 # of everything else incrementally.
 source "$(dirname "$0")/common.sh"
 
-mkdir -p "$OUT"
-frag=$SND_RS_ROOT/.config.fragment
-if [ -n "$FLAVOUR" ]; then
-	over=$SND_RS_ROOT/configs/$FLAVOUR.fragment
-	[ -f "$over" ] || die "no kernel flavour '$FLAVOUR' (configs/$FLAVOUR.fragment)"
-	# The test kernel's lines, less every symbol the flavour sets, then the flavour's.
-	merged=$OUT/.snd-rs-fragment-merged
-	syms=$(sed -nE 's/^(# )?(CONFIG_[A-Z0-9_]+)[= ].*/\2/p' "$over" | sort -u)
-	awk -v syms="$syms" '
-		BEGIN { n = split(syms, s, "\n"); for (i = 1; i <= n; i++) drop[s[i]] = 1 }
-		{ sym = $0; sub(/^# /, "", sym); sub(/[= ].*/, "", sym); if (!(sym in drop)) print }
-	' "$frag" >"$merged"
-	cat "$over" >>"$merged"
-	frag=$merged
-fi
-stamp=$OUT/.snd-rs-fragment
-if [ ! -f "$OUT/.config" ] || ! cmp -s "$frag" "$stamp"; then
-	step "configuring the ${FLAVOUR:-test} kernel from $(basename "$frag")"
-	cp "$frag" "$OUT/.config"
-	"${KMAKE[@]}" -s olddefconfig >/dev/null
-	# Every line of the fragment must have survived olddefconfig.
-	bad=()
-	while IFS= read -r line; do
-		case $line in
-		CONFIG_*=*) grep -qxF "$line" "$OUT/.config" || bad+=("$line") ;;
-		"# CONFIG_"*" is not set")
-			sym=${line#\# }; sym=${sym%% *}
-			! grep -q "^$sym=" "$OUT/.config" || bad+=("$line") ;;
-		esac
-	done <"$frag"
-	((${#bad[@]} == 0)) || die "these .config.fragment lines did not survive olddefconfig (missing dependency?): ${bad[*]}"
-	cp "$frag" "$stamp"
-fi
+"$SND_RS_ROOT/scripts/configure.sh" "$OUT"
 
 release=$("${KMAKE[@]}" -s kernelrelease)
 step "building Linux $release (linux-source-6.12 $(cat "$SRC/.snd-rs/deb-version")) in $OUT"

@@ -7,7 +7,8 @@
 #
 # The series is built, not written by hand: a git tree holding the clean Debian
 # linux-source-6.12 versions of every file the series touches gets one commit adding
-# our files (rust/snd_sync, rust/snd, rust/snd_kunit, rust/helpers/snd_rs.c and
+# our files (rust/snd_sync, rust/snd, rust/snd_kunit, rust/helpers/snd_rs*.c,
+# rust/snd_rs_core.c and
 # sound/snd-rs/, as scripts/tree.sh places them, plus a MAINTAINERS entry), then
 # `git am` of each patches/*.patch; `git format-patch` writes the result, and
 # checkpatch.pl checks every patch.  So the series provably applies with git am to the
@@ -48,6 +49,8 @@ place rust/snd_sync/ rust/snd_sync/
 place rust/snd/ rust/snd/
 place rust/snd_kunit/ rust/snd_kunit/
 place rust/helpers/snd_rs.c rust/helpers/snd_rs.c
+place rust/helpers/snd_rs_alsa.c rust/helpers/snd_rs_alsa.c
+place rust/snd_rs_core.c rust/snd_rs_core.c
 mkdir -p "$work/sound/snd-rs"
 place ./ sound/snd-rs/ --exclude='*.md' --include=/Kbuild --include=/Kconfig \
 	--include='/sound/***' --include=/tests/ --include='/tests/kunit/***' --exclude='*'
@@ -66,8 +69,10 @@ M:\tsnd-rs developers <snd-rs@example.org>
 L:\tlinux-sound@vger.kernel.org
 S:\tMaintained
 F:\trust/helpers/snd_rs.c
+F:\trust/helpers/snd_rs_alsa.c
 F:\trust/snd/
 F:\trust/snd_kunit/
+F:\trust/snd_rs_core.c
 F:\trust/snd_sync/
 F:\tsound/snd-rs/
 

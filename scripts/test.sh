@@ -10,6 +10,8 @@
 #   prod    (make test-prod, not in the default) the production-like kernel
 #           (SND_RS_FLAVOUR=prod, configs/prod.fragment): its KUnit boot and the
 #           scenarios marked "# prod:"
+# On the modular-ALSA kernel (SND_RS_FLAVOUR=sndm, make test-sndm) the guest stage runs
+# the scenarios marked "# sndm: MODULE...", against those modules.
 # A guest log with a kernel report (BUG, WARNING, KASAN, lockdep, ...) fails
 # its test.  SND_RS_STAGES (default "static host kunit guest") picks stages;
 # SND_RS_ONLY=<regex on scenario/module> limits the guest scenarios.
@@ -74,6 +76,18 @@ PY
 then pass "make rust-analyzer: our crates in rust-project.json"
 else fail "make rust-analyzer"
 fi
+# Every kernel's fragment (the test kernel's and each configs/NAME.fragment on it) against
+# Kconfig: olddefconfig in a scratch directory must keep all its lines.  No kernel build;
+# this is what keeps the flavours nobody builds in make test (sndm, prod, kcsan) consistent.
+scratch=$(mktemp -d)
+for f in "" $(cd "$SND_RS_ROOT/configs" && ls -- *.fragment | sed 's/\.fragment$//'); do
+	if out=$(SND_RS_FLAVOUR=$f "$SND_RS_ROOT/scripts/configure.sh" "$scratch" 2>&1); then
+		pass "config: the ${f:-test} kernel's fragment survives olddefconfig"
+	else
+		printf '%s\n' "$out" | tail -n 5; fail "config: the ${f:-test} kernel's fragment"
+	fi
+done
+rm -rf "$scratch"
 mapfile -t kernel_rs < <(cd "$SND_RS_ROOT" && find rust sound tests/kunit -name '*.rs' | sort)
 if (cd "$SND_RS_ROOT" && rustfmt --check --edition 2021 --config-path "$SRC/.rustfmt.toml" "${kernel_rs[@]}"); then
 	pass "rustfmt (kernel style) on ${#kernel_rs[@]} files"
@@ -279,6 +293,13 @@ for s in "$SND_RS_ROOT"/tests/scenarios/[!_]*.sh; do
 		read -r mods detects_ <<<"$(sed -n 's/^# prod: *//p' "$s" | head -n1)" || true
 		[ -n "$mods" ] || continue
 		read -ra prod_args <<<"${detects_:-}"
+		detects=
+	fi
+	# The modular-ALSA kernel runs the scenarios with a "# sndm: MODULE..." line, against
+	# those modules.
+	if [ "$FLAVOUR" = sndm ]; then
+		mods=$(sed -n 's/^# sndm: *//p' "$s" | head -n1)
+		[ -n "$mods" ] || continue
 		detects=
 	fi
 	for mod in $mods $detects; do

@@ -67,6 +67,8 @@ place rust/snd_sync/ rust/snd_sync/
 place rust/snd/ rust/snd/
 place rust/snd_kunit/ rust/snd_kunit/
 place rust/helpers/snd_rs.c rust/helpers/snd_rs.c
+place rust/helpers/snd_rs_alsa.c rust/helpers/snd_rs_alsa.c
+place rust/snd_rs_core.c rust/snd_rs_core.c
 mkdir -p "$SRC/sound/snd-rs"
 rsync -rc --delete --exclude='*.md' \
 	--include=/Kbuild --include=/Kconfig --include='/sound/***' --include=/tests/ \

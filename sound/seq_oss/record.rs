@@ -34,7 +34,7 @@ impl Record {
     }
 
     /// The bytes of the record, all 8 of them. Only the KUnit suites read them whole: without
-    /// them (the bench kernel) the method would be dead code, a warning, a failed build.
+    /// them (the bench and sndm kernels) the method would be dead code, a warning, a failed build.
     #[cfg(CONFIG_SND_RS_KUNIT_TEST)]
     pub(crate) fn bytes(&self) -> &[u8; LONG_RECORD] {
         &self.bytes

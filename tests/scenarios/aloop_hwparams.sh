@@ -1,5 +1,6 @@
 #!/bin/sh
 # modules: snd-aloop snd-aloop-rs
+# sndm: snd-aloop-rs
 # Hardware parameters (samples/aloop-hwparams): the accept/reject table on hw:Loopback,0,0
 # (15 formats, rates 8000..768000, 1..32 channels, the four access modes, period bytes
 # 64..1 MiB, buffer bytes up to 2 MiB, 1..1024 periods) with the sizes alsa-lib then picks;

@@ -1,5 +1,6 @@
 #!/bin/sh
 # modules: snd-seq-oss snd-seq-oss-rs
+# sndm: snd-seq-oss-rs
 # The OSS sequencer read queue as users see it (/dev/sequencer, /dev/sequencer2):
 # echo round trip, capacity 1023 after 1500 echoes, RESET, the blocking-read
 # EAGAIN quirk (also with SNDCTL_MIDI_PRETIME set), poll, short user buffers,

@@ -1,5 +1,6 @@
 #!/bin/sh
 # modules: snd-seq-midi snd-seq-midi-rs
+# sndm: snd-seq-midi-rs
 # uart1: file
 # Rawmidi -> sequencer input through the bridge, with malformed bytes: the UART
 # (snd-serial-u16550 on QEMU's second ISA serial port) is put in loopback (MCR
