@@ -758,9 +758,10 @@ impl OpenSubstream {
     /// and its owner may have stopped, dropped or relinked it since the caller decided, so
     /// the lock is taken here (nested: the caller may hold another stream's lock, as a
     /// trigger does; at a lockdep subclass of its own, above those a linked group's action
-    /// gives the group's other members) and the state checked again under it. Must not be called with this
-    /// substream's own stream lock held (a self-deadlock; none of our callbacks hold it
-    /// for a handle they cloned). C: the peer stop of aloop's `loopback_check_format()`.
+    /// gives the group's other members) and the state checked again under it. Must not be
+    /// called with this substream's own stream lock held (a self-deadlock; none of our
+    /// callbacks hold it for a handle they cloned). C: the peer stop of aloop's
+    /// `loopback_check_format()`.
     pub fn stop_if_running(&self, state: State) -> bool {
         // SAFETY: the handle keeps the substream open (type invariant); the helper takes
         // the stream lock itself.
