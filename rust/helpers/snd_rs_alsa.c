@@ -16,6 +16,40 @@
 #include <sound/rawmidi.h>
 
 /*
+ * Lockdep classes of the stream locks of snd-rs PCMs, one per direction.
+ * snd_pcm_new() gives every stream lock of every PCM one class.  A peer stop
+ * (below) takes a capture's stream lock inside a playback's; when the capture
+ * is linked and another member holds the group lock,
+ * snd_pcm_stream_group_ref() drops the capture's lock and takes it again at
+ * subclass 0, the playback's, and lockdep reports "possible recursive
+ * locking" for two different locks.  With a class per direction it tells the
+ * two apart and still checks their order (playback before capture).
+ */
+static struct lock_class_key snd_rs_playback_stream_lock_key;
+static struct lock_class_key snd_rs_capture_stream_lock_key;
+static struct lock_class_key snd_rs_playback_stream_mutex_key;
+static struct lock_class_key snd_rs_capture_stream_mutex_key;
+
+/* Gives the stream locks of @pcm, a new PCM of snd-rs, their class by direction. */
+void rust_helper_snd_rs_pcm_set_stream_lock_classes(struct snd_pcm *pcm)
+{
+	struct snd_pcm_substream *s;
+
+	for (s = pcm->streams[SNDRV_PCM_STREAM_PLAYBACK].substream; s; s = s->next) {
+		lockdep_set_class(&s->self_group.lock,
+				  &snd_rs_playback_stream_lock_key);
+		lockdep_set_class(&s->self_group.mutex,
+				  &snd_rs_playback_stream_mutex_key);
+	}
+	for (s = pcm->streams[SNDRV_PCM_STREAM_CAPTURE].substream; s; s = s->next) {
+		lockdep_set_class(&s->self_group.lock,
+				  &snd_rs_capture_stream_lock_key);
+		lockdep_set_class(&s->self_group.mutex,
+				  &snd_rs_capture_stream_mutex_key);
+	}
+}
+
+/*
  * The lockdep subclass of a peer's stream lock taken inside another stream's
  * trigger.  When the peer is linked, snd_pcm_stop() runs the group action,
  * which takes the group's other members at subclasses 1, 2, ... while the

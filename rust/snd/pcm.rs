@@ -1011,6 +1011,9 @@ pub trait Ops: Sized + 'static {
 /// Creates PCM device `device` of `card` with `playback` and `capture` substreams, driven by
 /// `O`, with vmalloc'ed buffers managed by the PCM core.
 ///
+/// Its stream locks get a lockdep class per direction (`stop_if_running()` takes a capture's
+/// inside a playback's).
+///
 /// C: `snd_pcm_new()`, `snd_pcm_set_ops()`, `snd_pcm_set_managed_buffer_all(pcm,
 /// SNDRV_DMA_TYPE_VMALLOC, NULL, 0, 0)`, `pcm->private_data`, `pcm->info_flags = 0`,
 /// `strcpy(pcm->name, name)`.
@@ -1034,6 +1037,9 @@ pub fn new_pcm<O: Ops>(
             &mut pcm,
         )
     })?;
+    // SAFETY: `pcm` is the card's new PCM; no stream of it is open yet, so its stream locks
+    // are unused and may change their lockdep class.
+    unsafe { bindings::snd_rs_pcm_set_stream_lock_classes(pcm) };
     let chip = core::ptr::from_ref(card.data().get_ref()).cast_mut();
     // SAFETY: `pcm` is the card's new PCM; the ops table is static; `chip` outlives the PCM
     // (the card frees its devices before its driver data).
