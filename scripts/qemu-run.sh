@@ -23,7 +23,7 @@ done
 shift $((OPTIND - 1))
 
 kernel=$OUT/arch/x86/boot/bzImage
-initrd=$INITRAMFS_DIR/initramfs.cpio.gz
+initrd=$INITRAMFS_DIR/initramfs.cpio
 [ -f "$kernel" ] || die "no kernel at $kernel (make kernel)"
 [ -f "$initrd" ] || die "no initramfs at $initrd (make initramfs)"
 
