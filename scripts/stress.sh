@@ -35,7 +35,8 @@ for name in $scenarios; do
 			runs=$((runs + 1))
 			if ! "$SND_RS_ROOT/scripts/check-log.sh" "$log" >/dev/null; then
 				reports=$((reports + 1))
-				[ -n "$first" ] || first=$(grep -aoE '(BUG: .*|WARNING: .*|KCSAN: data-race.*|possible recursive locking.*)' "$log" | head -n1)
+				# (A Rust panic has no "BUG: " line; without a match the loop must go on.)
+				[ -n "$first" ] || first=$(grep -aoE '(BUG: .*|WARNING: .*|KCSAN: data-race.*|possible recursive locking.*|panicked at .*|Kernel panic.*)' "$log" | head -n1 || true)
 			elif ! grep -q "SND-RS-RESULT: $name rc=0" "$log"; then
 				failed=$((failed + 1))
 				[ -n "$first" ] || first="check: $(grep -a '\[scenario\] FAIL' "$log" | head -n1)"
