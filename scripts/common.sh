@@ -18,6 +18,10 @@ HOSTTARGET=$CACHE/cargo-target
 TARBALL=${SND_RS_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 PATCHES=${SND_RS_PATCHES:-$SND_RS_ROOT/patches}
 JOBS=${JOBS:-$(nproc)}
+# Our files that live outside sound/snd-rs/ in the kernel tree, at the same paths as in
+# this repository: tree.sh places them in the prepared tree, series.sh in the series.
+OUR_KERNEL_PATHS=(rust/snd_sync/ rust/snd/ rust/snd_kunit/ rust/helpers/snd_rs.c
+	rust/helpers/snd_rs_alsa.c rust/snd_rs_core.c)
 KMAKE=(make -C "$SRC" O="$OUT" LLVM=-19 CLIPPY=1 -j"$JOBS")
 
 export RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-1.95.0}

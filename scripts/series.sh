@@ -45,12 +45,7 @@ place() { # repo-path tree-path [rsync options]
 	mkdir -p "$(dirname "$work/$to")"
 	rsync -r "$@" "$SND_RS_ROOT/$from" "$work/$to"
 }
-place rust/snd_sync/ rust/snd_sync/
-place rust/snd/ rust/snd/
-place rust/snd_kunit/ rust/snd_kunit/
-place rust/helpers/snd_rs.c rust/helpers/snd_rs.c
-place rust/helpers/snd_rs_alsa.c rust/helpers/snd_rs_alsa.c
-place rust/snd_rs_core.c rust/snd_rs_core.c
+for path in "${OUR_KERNEL_PATHS[@]}"; do place "$path" "$path"; done
 mkdir -p "$work/sound/snd-rs"
 place ./ sound/snd-rs/ --exclude='*.md' --include=/Kbuild --include=/Kconfig \
 	--include='/sound/***' --include=/tests/ --include='/tests/kunit/***' --exclude='*'

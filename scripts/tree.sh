@@ -63,12 +63,7 @@ place() { # repo-path tree-path
 	mkdir -p "$(dirname "$SRC/$2")"
 	rsync -rc --delete "$SND_RS_ROOT/$1" "$SRC/$2"
 }
-place rust/snd_sync/ rust/snd_sync/
-place rust/snd/ rust/snd/
-place rust/snd_kunit/ rust/snd_kunit/
-place rust/helpers/snd_rs.c rust/helpers/snd_rs.c
-place rust/helpers/snd_rs_alsa.c rust/helpers/snd_rs_alsa.c
-place rust/snd_rs_core.c rust/snd_rs_core.c
+for path in "${OUR_KERNEL_PATHS[@]}"; do place "$path" "$path"; done
 mkdir -p "$SRC/sound/snd-rs"
 rsync -rc --delete --exclude='*.md' \
 	--include=/Kbuild --include=/Kconfig --include='/sound/***' --include=/tests/ \
