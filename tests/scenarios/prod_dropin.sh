@@ -75,6 +75,9 @@ grep -E 'sound-service-\?-(1|8) ' $mods/modules.alias
 [ "$(grep -cE 'sound-service-\?-(1|8) ' $mods/modules.alias)" = 2 ] ||
 	fail "not exactly 2 OSS sequencer aliases"
 grep -qE 'sound-service-\?-(1|8) snd_seq_oss$' $mods/modules.alias || fail "aliases not snd_seq_oss's"
+# With neither a synth nor a MIDI device the OSS sequencer refuses the open (ENODEV,
+# snd_seq_oss_open()): snd-virmidi gives it one, as in oss_seq.
+load snd-virmidi
 grep -q '^snd_seq_oss ' /proc/modules && fail "snd-seq-oss loaded before the open"
 [ -e /dev/sequencer ] || mknod /dev/sequencer c 14 1
 c=$(oss-seq-probe capacity)
@@ -83,5 +86,5 @@ grep -E '^snd_seq_oss' /proc/modules
 [ "$(grep -c '^snd_seq_oss' /proc/modules)" = 1 ] || fail "not exactly one OSS sequencer module loaded"
 rust_in snd_seq_oss || fail "snd_seq_oss has no Rust code (the read queue)"
 [ "$c" = "echoes held of 100: 15" ] || fail "options snd-seq-oss maxqlen=16 not applied: $c"
-unload snd-seq-oss
+unload snd-seq-oss snd-virmidi
 say "pass"
