@@ -30,7 +30,9 @@ initrd=$INITRAMFS_DIR/initramfs.cpio
 # No virtio-rng: its probe (virtio_pci_driver_init) took 7.7 s of every boot under TCG and
 # KASAN, and the pool is ready without it (RDRAND of -cpu max with random.trust_cpu=on:
 # "crng init done" at 0.3 s either way; /init mixes in a host-made seed too).
-cmdline="console=ttyS0 panic=-1 random.trust_cpu=on kunit.enable=0 $*"
+# snd_rs.hz: the kernel's tick rate, for scenarios that show values in jiffies units.
+hz=$(sed -n 's/^CONFIG_HZ=//p' "$OUT/.config" 2>/dev/null)
+cmdline="console=ttyS0 panic=-1 random.trust_cpu=on kunit.enable=0 snd_rs.hz=${hz:-0} $*"
 # la57=off: -cpu max boots the guest with 5-level paging, and twice (host loaded) a boot
 # died before /init in "KASAN: wild-memory-access in do_raw_spin_lock" from handle_edge_irq,
 # interrupting identify_cpu(), at the same direct-map address each time. Our reading: the

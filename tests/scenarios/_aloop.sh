@@ -25,10 +25,15 @@ release() {
 }
 
 # show FILE...: each file's name and contents, jiffies now masked.
+# period_frac is bytes x HZ (C: period_size_frac): shown in units of the tick rate
+# ("4096 x HZ"), so that a transcript holds on every kernel (HZ from snd_rs.hz, which
+# qemu-run.sh passes: 250 on the test kernel, 1000 on the prod kernel).
 show() {
 	for f in "$@"; do
 		echo "## $f"
-		sed -E 's/^(    last_jiffies:.*) \([0-9]+\)$/\1 (<now>)/' "$f"
+		sed -E 's/^(    last_jiffies:.*) \([0-9]+\)$/\1 (<now>)/' "$f" |
+			awk -v hz="$(karg hz)" -F '\t' 'hz > 0 && /^    period_frac:/ {
+				printf "%s\t%g x HZ\n", $1, $2 / hz; next } { print }'
 	done
 }
 
